@@ -1,0 +1,20 @@
+import * as vscode from 'vscode';
+import { BACKENDS } from '../protocol/runConfig';
+
+export type BackendSetting = (typeof BACKENDS)[number] | 'config';
+
+/** Typed access to the `ncMonitor.*` settings declared in package.json. */
+export function readSettings() {
+  const section = vscode.workspace.getConfiguration('ncMonitor');
+  return {
+    runsDirectory: section.get<string>('runsDirectory', 'runs'),
+    nodePath: section.get<string>('trainer.nodePath', ''),
+    backend: section.get<BackendSetting>('trainer.backend', 'config'),
+    stopTimeoutSeconds: section.get<number>('trainer.stopTimeoutSeconds', 20),
+    refreshIntervalMs: section.get<number>('dashboard.refreshIntervalMs', 250),
+    collapseCosine: section.get<number | null>('collapse.tailCosineThreshold', null),
+    collapseRecall: section.get<number | null>('collapse.tailRecallThreshold', null),
+  };
+}
+
+export type Settings = ReturnType<typeof readSettings>;

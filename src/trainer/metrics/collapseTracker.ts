@@ -1,0 +1,136 @@
+/**
+ * Follows minority collapse across evaluations and keeps a flag that says which classes, since which epoch and by
+ * how much (DOMAIN.md: "not only collapse: yes").
+ *
+ * A tail class is flagged at an evaluation when
+ * - its classifier row's mean cosine to the other tail rows exceeds `collapseCosine` (the rows converge to one
+ *   direction, Fang et al. 2021; the mean of these per-class values is the tail classifier cosine, so the config's
+ *   "mean pairwise tail cosine > threshold" always flags at least one class), or
+ * - its recall is at or below `collapseRecall` (recall from the report passed in: give the test report when the
+ *   test split is evaluated).
+ * Its onset is the first epoch of its current uninterrupted flagged streak: a class that recovers and collapses
+ * again gets a new onset.
+ */
+import type { CollapseFlag, CollapseReason, MinorityCollapseReport } from '../../protocol/metrics';
+
+export interface CollapseThresholds {
+  /** `metrics.collapseCosine`. */
+  collapseCosine: number;
+  /** `metrics.collapseRecall`. */
+  collapseRecall: number;
+}
+
+/** What the tracker needs of one evaluation; an `EvaluationReport` fits. */
+export interface CollapseEvaluation {
+  epoch: number;
+  minorityCollapse: Pick<MinorityCollapseReport, 'tailClasses' | 'tailClassifierCosine' | 'tailClassifierCosinePerClass' | 'etfCosine'>;
+  recallPerClass?: readonly (number | null)[] | null;
+}
+
+const LISTED_CLASSES = 10;
+
+export class CollapseTracker {
+  private readonly onsets = new Map<number, number>();
+  private current: CollapseFlag;
+
+  constructor(
+    private readonly thresholds: CollapseThresholds,
+    private readonly classNames?: readonly string[],
+  ) {
+    this.current = inactiveCollapseFlag(thresholds);
+  }
+
+  get flag(): CollapseFlag {
+    return this.current;
+  }
+
+  update(evaluation: CollapseEvaluation): CollapseFlag {
+    const { epoch, minorityCollapse: indicators } = evaluation;
+    const { collapseCosine, collapseRecall } = this.thresholds;
+    const flagged: { c: number; reason: CollapseReason; cosine: number | null; recall: number | null }[] = [];
+    indicators.tailClasses.forEach((c, index) => {
+      const cosine = indicators.tailClassifierCosinePerClass[index] ?? null;
+      const recall = evaluation.recallPerClass?.[c] ?? null;
+      const byCosine = cosine !== null && cosine > collapseCosine;
+      const byRecall = recall !== null && recall <= collapseRecall;
+      if (!byCosine && !byRecall) return;
+      flagged.push({ c, reason: byCosine && byRecall ? 'cosine+recall' : byCosine ? 'cosine' : 'recall', cosine, recall });
+    });
+    const flaggedSet = new Set(flagged.map(({ c }) => c));
+    for (const c of [...this.onsets.keys()]) if (!flaggedSet.has(c)) this.onsets.delete(c);
+    for (const { c } of flagged) if (!this.onsets.has(c)) this.onsets.set(c, epoch);
+    flagged.sort((a, b) => a.c - b.c);
+
+    const classOnsetEpochs = flagged.map(({ c }) => this.onsets.get(c)!);
+    const onsetEpoch = classOnsetEpochs.length > 0 ? Math.min(...classOnsetEpochs) : null;
+    const tailClassifierCosine = indicators.tailClassifierCosine;
+    const excess = tailClassifierCosine === null ? null : tailClassifierCosine - indicators.etfCosine;
+    const tailRecalls = indicators.tailClasses.map((c) => evaluation.recallPerClass?.[c] ?? null).filter((r): r is number => r !== null);
+    const flag: CollapseFlag = {
+      active: flagged.length > 0,
+      epoch,
+      classes: flagged.map(({ c }) => c),
+      classOnsetEpochs,
+      classReasons: flagged.map(({ reason }) => reason),
+      classCosines: flagged.map(({ cosine }) => cosine),
+      recalls: flagged.map(({ recall }) => recall),
+      onsetEpoch,
+      tailClassifierCosine,
+      etfCosine: indicators.etfCosine,
+      excess,
+      thresholds: { cosine: collapseCosine, recall: collapseRecall },
+      message: '',
+    };
+    flag.message = flag.active
+      ? this.activeMessage(flag)
+      : `No minority collapse at epoch ${epoch}: tail classifier cosine ${format(tailClassifierCosine)} ` +
+        `(ETF ${format(indicators.etfCosine)}, threshold ${format(collapseCosine)})` +
+        (tailRecalls.length > 0 ? `, lowest tail recall ${format(Math.min(...tailRecalls))} (threshold ${format(collapseRecall)})` : '');
+    this.current = flag;
+    return flag;
+  }
+
+  private activeMessage(flag: CollapseFlag): string {
+    const listed = flag.classes.slice(0, LISTED_CLASSES).map((c, i) => {
+      const parts = [`since epoch ${flag.classOnsetEpochs[i]}`];
+      const cosine = flag.classCosines[i];
+      const recall = flag.recalls[i];
+      if (cosine !== null && cosine !== undefined) parts.push(`cos ${format(cosine)}`);
+      if (recall !== null && recall !== undefined) parts.push(`recall ${format(recall)}`);
+      return `${this.className(c)} (${parts.join(', ')})`;
+    });
+    const more = flag.classes.length > LISTED_CLASSES ? ` and ${flag.classes.length - LISTED_CLASSES} more` : '';
+    const excess = flag.excess === null ? '' : `, ${flag.excess >= 0 ? '+' : ''}${format(flag.excess)} above the ETF value ${format(flag.etfCosine)}`;
+    return (
+      `Minority collapse since epoch ${flag.onsetEpoch}: ${flag.classes.length} tail class${flag.classes.length === 1 ? '' : 'es'}; ` +
+      `tail classifier cosine ${format(flag.tailClassifierCosine)}${excess}. ${listed.join('; ')}${more}`
+    );
+  }
+
+  private className(c: number): string {
+    const name = this.classNames?.[c];
+    return name === undefined ? `class ${c}` : `${name} (#${c})`;
+  }
+}
+
+export function inactiveCollapseFlag(thresholds: CollapseThresholds): CollapseFlag {
+  return {
+    active: false,
+    epoch: null,
+    classes: [],
+    classOnsetEpochs: [],
+    classReasons: [],
+    classCosines: [],
+    recalls: [],
+    onsetEpoch: null,
+    tailClassifierCosine: null,
+    etfCosine: null,
+    excess: null,
+    thresholds: { cosine: thresholds.collapseCosine, recall: thresholds.collapseRecall },
+    message: 'No evaluation yet',
+  };
+}
+
+function format(value: number | null | undefined): string {
+  return value === null || value === undefined ? 'n/a' : value.toFixed(2);
+}

@@ -1,0 +1,231 @@
+import { writeFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { StoredRunConfig } from '../../protocol/runFolder';
+import type { EvaluationReport } from '../../protocol/metrics';
+import type { Reporter } from '../reporting/reporter';
+import type { RunFolder } from '../runFolder';
+import { writeJsonAtomically } from '../runFolder';
+import { selectBackend } from '../backend/selectBackend';
+import { defaultDatasetCacheDirectory, loadDatasetSplits, normalisationStatistics, toFloatBatch } from '../data';
+import type { ChannelStatistics, DatasetSplits } from '../data';
+import { SeededRandom } from '../random';
+import { createModel } from '../models/createModel';
+import { CollapseTracker, evaluateNeuralCollapse } from '../metrics';
+import type { ClassMeanGeometry } from '../metrics';
+import { createMethod } from '../methods';
+import { Optimizer } from './optimizer';
+import { learningRateAt } from './learningRateSchedule';
+import { collectFeatures } from './evaluate';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import type { StopSignal } from './stopSignal';
+import { replayCollapseHistory } from './resume';
+
+export interface TrainRunOptions {
+  stored: StoredRunConfig;
+  folder: RunFolder;
+  reporter: Reporter;
+  stop: StopSignal;
+  /** Continue from the run folder's checkpoint. */
+  resume: boolean;
+}
+
+export interface TrainRunOutcome {
+  stopped: boolean;
+  /** Last finished epoch. */
+  epoch: number;
+}
+
+/**
+ * The whole run: backend, data, model, then epochs of training with an evaluation of every metric each
+ * `evaluation.everyEpochs` epochs (and after the last), a checkpoint after each epoch, and a graceful stop.
+ */
+export async function trainRun({ stored, folder, reporter, stop, resume }: TrainRunOptions): Promise<TrainRunOutcome> {
+  const { config } = stored;
+  writeFileSync(folder.pidPath, String(process.pid));
+  try {
+    const backend = await selectBackend(config.backend);
+    for (const skipped of backend.reasons) reporter.report({ type: 'log', level: 'info', message: `backend ${skipped.backend} skipped: ${skipped.skipped}` });
+    reporter.report({ type: 'log', level: 'info', message: `backend: ${backend.detail}` });
+
+    const splits = await loadDatasetSplits(config.dataset, config.imbalance, config.seed, {
+      configDir: dirname(stored.sourceFile),
+      cacheDir: defaultDatasetCacheDirectory(),
+      onProgress: (message: string) => reporter.report({ type: 'log', level: 'info', message }),
+    });
+    const { train, test } = splits;
+    const classCount = train.classNames.length;
+    const stats = config.augmentation.normalise ? normalisationStatistics(train) : undefined;
+    const model = createModel(config.model, { inputShape: [train.height, train.width, train.channels], numClasses: classCount, seed: config.seed });
+    const method = createMethod(config.method);
+    method.prepare?.(model);
+    const optimizer = new Optimizer(config.optimizer);
+    let startEpoch = 0;
+    const tracker = new CollapseTracker({ collapseCosine: config.metrics.collapseCosine, collapseRecall: config.metrics.collapseRecall }, train.classNames);
+    if (resume) {
+      startEpoch = (await loadCheckpoint(folder.checkpointPath, model, optimizer)).epoch;
+      replayCollapseHistory(folder.eventsPath, tracker, startEpoch);
+    }
+
+    const diagnostics: string[] = [];
+    if (config.model.featureDim < classCount - 1) {
+      diagnostics.push(`featureDim ${config.model.featureDim} < C − 1 = ${classCount - 1}: the class means cannot reach a simplex ETF`);
+    }
+    reporter.report({
+      type: 'run/didStart',
+      runName: stored.runName,
+      runFolder: folder.path,
+      startedAt: new Date().toISOString(),
+      config: config as unknown as Record<string, unknown>,
+      backend: { name: backend.name, skipped: backend.reasons.map(({ backend: name, skipped }) => ({ backend: name, reason: skipped })) },
+      dataset: { source: splits.source, classNames: train.classNames, trainCounts: splits.trainCounts, testCount: test.count },
+      totalEpochs: config.epochs,
+      startEpoch,
+      diagnostics,
+    });
+    reporter.report({
+      type: 'log',
+      level: 'info',
+      message: `${splits.source}: ${train.count} training images (${splits.trainCounts.join('/')}), ${test.count} test; model ${config.model.architecture} with ${model.parameterCount()} parameters`,
+    });
+
+    let epoch = startEpoch;
+    let stopped = false;
+    while (epoch < config.epochs && !stopped) {
+      const finished = trainEpoch({ splits, stats, model, method, optimizer, epoch: epoch + 1, stored, stop });
+      if (finished.aborted) {
+        stopped = true;
+        break;
+      }
+      epoch++;
+      reporter.report({
+        type: 'epoch/didEnd',
+        epoch,
+        totalEpochs: config.epochs,
+        loss: finished.loss,
+        trainAccuracy: finished.accuracy,
+        learningRate: finished.learningRate,
+        durationMs: finished.durationMs,
+        imagesPerSecond: finished.imagesPerSecond,
+      });
+      if (!Number.isFinite(finished.loss)) throw Object.assign(new Error(`the loss became ${finished.loss} at epoch ${epoch}: training diverged. Lower optimizer.learningRate.`), { epoch });
+      if (epoch % config.evaluation.everyEpochs === 0 || epoch === config.epochs) {
+        const started = Date.now();
+        const reports = evaluate(splits, stats, model, stored, epoch);
+        const recallSource = reports.find((report) => report.split === 'test') ?? reports[0];
+        const collapse = recallSource === undefined ? tracker.flag : tracker.update(recallSource);
+        reporter.report({ type: 'metrics/didUpdate', epoch, reports, collapse, evaluationMs: Date.now() - started });
+      }
+      await saveCheckpoint(folder.checkpointPath, model, optimizer, { epoch, optimizer: config.optimizer.name });
+      stopped = stop.requested;
+    }
+    if (stopped) {
+      reporter.report({ type: 'log', level: 'info', message: `stopping (${stop.reason ?? 'requested'}): checkpoint of epoch ${epoch} kept; continue with --resume ${folder.path}` });
+    }
+    writeJsonAtomically(folder.summaryPath, {
+      runId: folder.runId,
+      runName: stored.runName,
+      reason: stopped ? 'stopped' : 'completed',
+      epoch,
+      totalEpochs: config.epochs,
+      backend: backend.name,
+      dataset: splits.source,
+      collapse: tracker.flag,
+    });
+    model.dispose();
+    optimizer.dispose();
+    return { stopped, epoch };
+  } finally {
+    rmSync(folder.pidPath, { force: true });
+  }
+}
+
+interface EpochInput {
+  splits: DatasetSplits;
+  stats: ChannelStatistics | undefined;
+  model: ReturnType<typeof createModel>;
+  method: ReturnType<typeof createMethod>;
+  optimizer: Optimizer;
+  /** 1-based. */
+  epoch: number;
+  stored: StoredRunConfig;
+  stop: StopSignal;
+}
+
+/** One pass over the shuffled training set; stops after the current step when a stop is requested. */
+function trainEpoch({ splits, stats, model, method, optimizer, epoch, stored, stop }: EpochInput) {
+  const { config } = stored;
+  const { train } = splits;
+  const started = Date.now();
+  // One random stream per epoch (shuffle + augmentation): a resumed run sees the same batches as an uninterrupted one.
+  const random = SeededRandom.derive(config.seed, 'epoch', epoch);
+  const order = Int32Array.from({ length: train.count }, (_, i) => i);
+  random.shuffle(order);
+  const stepsPerEpoch = Math.ceil(train.count / config.batchSize);
+  const classCount = train.classNames.length;
+  let lossSum = 0;
+  let correct = 0;
+  let seen = 0;
+  for (let step = 0; step < stepsPerEpoch; step++) {
+    if (stop.requested) return { aborted: true as const };
+    optimizer.learningRate = learningRateAt(epoch - 1 + step / stepsPerEpoch, config.optimizer, config.schedule, config.epochs);
+    const indices = order.subarray(step * config.batchSize, Math.min((step + 1) * config.batchSize, train.count));
+    const pixels = toFloatBatch(train, indices, {
+      ...(stats === undefined ? {} : { stats }),
+      augmentation: { randomCropPadding: config.augmentation.randomCropPadding, horizontalFlip: config.augmentation.horizontalFlip },
+      random,
+    });
+    const labelValues = Int32Array.from(indices, (index) => train.labels[index] ?? 0);
+    let batchCorrect = 0;
+    const loss = tf.tidy(() => {
+      const x = tf.tensor4d(pixels, [indices.length, train.height, train.width, train.channels]);
+      const labels = tf.tensor1d(labelValues, 'int32');
+      const oneHot = tf.oneHot(labels, classCount).toFloat() as tf.Tensor2D;
+      return optimizer.minimize(() => {
+        const { features, logits } = model.forward(x, true);
+        batchCorrect = tf.sum(tf.equal(tf.argMax(logits, 1), labels)).dataSync()[0] ?? 0;
+        return method.loss({ features, logits, labels, oneHot, epoch });
+      }, model.trainableVariables);
+    });
+    lossSum += loss * indices.length;
+    correct += batchCorrect;
+    seen += indices.length;
+  }
+  const durationMs = Date.now() - started;
+  return {
+    aborted: false as const,
+    loss: lossSum / Math.max(seen, 1),
+    accuracy: correct / Math.max(seen, 1),
+    learningRate: optimizer.learningRate,
+    durationMs,
+    imagesPerSecond: seen / Math.max(durationMs / 1000, 1e-6),
+  };
+}
+
+/** Every metric on each configured split; the test split's nearest-centre rule uses the training class means. */
+function evaluate(splits: DatasetSplits, stats: ChannelStatistics | undefined, model: ReturnType<typeof createModel>, stored: StoredRunConfig, epoch: number): EvaluationReport[] {
+  const { config } = stored;
+  const classifier = model.classifierWeights();
+  const reports: EvaluationReport[] = [];
+  let trainGeometry: ClassMeanGeometry | undefined;
+  const order = [...config.evaluation.splits].sort((a, b) => (a === 'train' ? -1 : b === 'train' ? 1 : 0));
+  for (const split of order) {
+    const dataset = split === 'train' ? splits.train : splits.test;
+    const collected = collectFeatures(model, dataset, stats);
+    const { report, geometry } = evaluateNeuralCollapse({
+      epoch,
+      split,
+      features: collected.features,
+      labels: collected.labels,
+      featureDim: collected.featureDim,
+      classifier,
+      trainCounts: splits.trainCounts,
+      metrics: config.metrics,
+      predictions: collected.predictions,
+      ...(trainGeometry === undefined ? {} : { trainGeometry }),
+    });
+    if (split === 'train') trainGeometry = geometry;
+    reports.push(report);
+  }
+  return reports;
+}
