@@ -74,7 +74,7 @@ export const methodSchema = z
 
 export const optimizerSchema = z
   .object({
-    name: z.enum(['sgd', 'adam']).default('adam'),
+    name: z.enum(['sgd', 'adam']).default('adam').describe('sgd: SGD with momentum (the LDAM-DRW CIFAR recipe: lr 0.1, momentum 0.9, wd 2e-4); adam: Adam.'),
     learningRate: z.number().positive().max(10).default(0.001).describe('Peak learning rate.'),
     momentum: z.number().min(0).max(0.999).default(0.9).describe('sgd only: momentum.'),
     weightDecay: z.number().min(0).max(1).default(0.0005).describe('L2 weight decay added to the gradient of every weight tensor.'),
@@ -83,7 +83,10 @@ export const optimizerSchema = z
 
 export const scheduleSchema = z
   .object({
-    name: z.enum(['constant', 'step', 'cosine']).default('constant'),
+    name: z
+      .enum(['constant', 'step', 'cosine'])
+      .default('constant')
+      .describe('Learning-rate schedule after warm-up: constant, step (×gamma at each milestone) or cosine annealing to 0.'),
     warmupEpochs: z.number().int().min(0).default(0).describe('Linear warm-up from lr/10 to lr over this many epochs.'),
     milestones: z.array(positiveInt).default([]).describe('step only: epochs at which the learning rate is multiplied by gamma.'),
     gamma: z.number().positive().max(1).default(0.1).describe('step only: multiplier at each milestone.'),
@@ -153,8 +156,8 @@ export const runConfigSchema = z
     method: methodSchema.prefault({}),
     optimizer: optimizerSchema.prefault({}),
     schedule: scheduleSchema.prefault({}),
-    batchSize: positiveInt.max(4096).default(128),
-    epochs: positiveInt.max(10000).default(20),
+    batchSize: positiveInt.max(4096).default(128).describe('Training images per optimiser step.'),
+    epochs: positiveInt.max(10000).default(20).describe('Passes over the long-tailed training set.'),
     evaluation: evaluationSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
     augmentation: augmentationSchema.prefault({}),

@@ -5,7 +5,7 @@
  */
 import { runCommand, RUN_HELP } from './commands/run';
 import { analyzeCommand, ANALYZE_HELP } from './commands/analyze';
-import { UsageError, EXIT_FAILED, EXIT_USAGE } from './commands/usage';
+import { UsageError, EXIT_FAILED, EXIT_USAGE, describeFailure } from './commands/usage';
 
 const MAIN_HELP = `nc-monitor trainer: trains classifiers on long-tailed data and measures neural collapse.
 
@@ -44,6 +44,9 @@ function printHelp(text: string): number {
   return 0;
 }
 
+// A closed pipe (the editor that launched us went away) must not kill the run: events.jsonl keeps everything.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
@@ -53,7 +56,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`error: ${error.message}\nRun with --help for usage.\n`);
       process.exitCode = EXIT_USAGE;
     } else {
-      process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(`error: ${describeFailure(error)}\n`);
       process.exitCode = EXIT_FAILED;
     }
   },

@@ -14,11 +14,14 @@ export type LoadResult<T> = { ok: true; value: T; resolvedPath: string } | { ok:
  */
 export function requireFrom(directory?: string): NodeJS.Require {
   if (directory !== undefined) return createRequire(join(directory, 'noop.js'));
-  // Bundled to CJS (and under tsx) `require` exists; as ESM fall back to import.meta.
-  return typeof require === 'function' ? require : createRequire(import.meta.url);
+  // The trainer is bundled to CJS (and tsx runs the tests as CJS), so `require` exists. Loaded as ESM
+  // it would not: resolve from the working directory then (import.meta would make esbuild warn on
+  // every CJS build).
+  return typeof require === 'function' ? require : createRequire(join(process.cwd(), 'noop.js'));
 }
 
-function firstLine(error: unknown): string {
+/** The first non-empty line of an error message: native load errors carry long stacks and paths. */
+export function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
 }
@@ -36,5 +39,3 @@ export function loadOptionalPackage<T>(name: string, load: NodeJS.Require): Load
     return { ok: false, reason: `failed to load: ${firstLine(error)}` };
   }
 }
-
-export { firstLine };

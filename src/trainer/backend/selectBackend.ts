@@ -94,7 +94,7 @@ async function tryWasm(): Promise<Attempt> {
   const failure = await activate(tf, 'wasm');
   if (failure !== undefined) return { ok: false, reason: failure };
   const threads = loaded.value.getThreadsCount();
-  return { ok: true, tf, detail: `wasm (${threads} thread${threads === 1 ? '' : 's'}, conv and matmul gradient kernels replaced)` };
+  return { ok: true, tf, detail: `wasm (${threads} thread${threads === 1 ? '' : 's'}, gradient kernels replaced, see wasmKernels.ts)` };
 }
 
 async function tryCpu(): Promise<Attempt> {

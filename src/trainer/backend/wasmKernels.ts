@@ -1,11 +1,19 @@
 /**
- * Kernel replacements that make the wasm backend train conv nets at a usable speed (tfjs 4.22):
- * - Conv2DBackpropFilter: missing on wasm; im2col + the backend's MatMul.
- * - Conv2DBackpropInput: the stock plain loop is ~4× slower than XNNPACK Conv2D on the dilated gradient.
- * - BatchMatMul and _FusedMatMul with transposeA/B: 11–15× slower than an explicit transpose first.
- * Everything else the models in src/trainer/models need (MaxPoolGrad, AvgPoolGrad via Mean, Step for the
- * ReLU gradient, batch-norm gradients built from elementwise ops, Adam) exists on wasm and was measured;
- * see scripts/bench-kernels.ts.
+ * Kernel replacements that make the wasm backend train the models of src/trainer/models (tfjs 4.22,
+ * Node, one thread). Found by profiling a training step of each model per kernel; times at batch 128:
+ * - Conv2DBackpropFilter: missing on wasm (no conv net trains); im2col + MatMul, or one XNNPACK
+ *   correlation when there are many input channels.
+ * - Conv2DBackpropInput: stock is a plain loop (~200 ms on the small CNN); XNNPACK Conv2D of the padded
+ *   gradient with the rotated filter at stride 1, MatMul + col2im for strided convs.
+ * - MaxPoolGrad: stock ~60 ms on 128×28×28×32; a branch-free JS pass ~20 ms.
+ * - Sum, Mean over leading axes (bias and batch-norm gradients): stock transposes first (~28 ms on
+ *   128×28×28×32); a float64 column sum ~8 ms.
+ * - BatchMatMul, _FusedMatMul with transposeA/B (every dense gradient): 11–15× slower than transposing
+ *   explicitly first.
+ * Everything else the models use exists on wasm at a reasonable speed (Step for the ReLU gradient,
+ * AvgPoolGrad for the ResNet shortcut, PadV2, elementwise ops, Adam). Batch norm's stock gradient (it
+ * tiles 1/σ to full size: Tile took ~120 ms per layer) is avoided by the models' own batch-norm
+ * gradient rather than by a kernel. Throughput: scripts/bench-kernels.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilter } from './wasm/conv2dBackpropFilter';

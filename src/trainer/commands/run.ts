@@ -15,7 +15,7 @@ import { StopSignal } from '../training/stopSignal';
 import { trainRun } from '../training/trainRun';
 import { lastSequenceNumber } from '../training/resume';
 import { TRAINER_CLIENT } from '../version';
-import { EXIT_DONE, EXIT_FAILED, UsageError, parseOptions } from './usage';
+import { EXIT_DONE, EXIT_FAILED, UsageError, describeFailure, parseOptions } from './usage';
 
 export const RUN_HELP = `Usage: trainer run --config FILE.ltrun.json [options]
 
@@ -111,7 +111,7 @@ export async function runCommand(args: string[]): Promise<number> {
     reason = 'failed';
     error = failure instanceof Error ? failure.message : String(failure);
     epoch = failure instanceof Error && 'epoch' in failure && typeof failure.epoch === 'number' ? failure.epoch : 0;
-    process.stderr.write(`error: ${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}\n`);
+    process.stderr.write(`error: ${describeFailure(failure)}\n`);
   }
   reporter.report({ type: 'run/didEnd', reason, epoch, durationMs: Date.now() - startedAt, ...(error === undefined ? {} : { error }) });
   await reporter.close(5000);

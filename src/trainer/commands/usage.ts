@@ -17,3 +17,12 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(
     throw new UsageError((error as Error).message);
   }
 }
+
+/** Errors about the user's input files (named by class so that this module needs none of their modules). */
+const INPUT_ERRORS = new Set(['DatasetError', 'NpyError', 'AnalysisInputError']);
+
+/** The message to print for a failure: input errors need no stack trace, they already say what to fix. */
+export function describeFailure(error: unknown): string {
+  if (error instanceof Error) return INPUT_ERRORS.has(error.name) ? error.message : (error.stack ?? error.message);
+  return String(error);
+}

@@ -72,6 +72,7 @@ export function formatEpochLine(epoch: EpochDidEnd | undefined, metrics: Metrics
       `tail cos ${fixed(report.minorityCollapse.tailClassifierCosine)}`,
     );
   }
-  if (metrics?.collapse.active === true) parts.push(`⚠ ${metrics.collapse.message}`);
+  const flag = metrics?.collapse;
+  if (flag?.active === true) parts.push(`⚠ collapse: classes ${flag.classes.join(',')} since epoch ${flag.onsetEpoch ?? '?'}`);
   return parts.join('  ');
 }

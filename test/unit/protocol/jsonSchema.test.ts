@@ -15,3 +15,10 @@ test('the JSON Schema describes every top-level field of the run config and forb
   }
   assert.equal(schema.additionalProperties, false);
 });
+
+test('docs/config-reference.md is generated from the same schema (run `npm run schema` after changing it)', async () => {
+  const { configReferenceMarkdown } = await import('../../../src/protocol/configReference');
+  const committed = readFileSync(new URL('../../../docs/config-reference.md', import.meta.url), 'utf8');
+  assert.equal(committed, configReferenceMarkdown());
+  assert.match(committed, /\| `optimizer\.learningRate` \| number/);
+});

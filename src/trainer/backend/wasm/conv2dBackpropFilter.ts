@@ -7,7 +7,7 @@
  * With many input channels the same sum is cheaper as one XNNPACK correlation (see filterGradient).
  * Only NHWC with dilation 1 exists here, as in every tfjs conv gradient.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   asWasmBackend,
@@ -18,8 +18,8 @@ import {
   runWasmKernel,
   withShape,
 } from './wasmTensors';
+import { type Conv2DInfo, conv2dInfoFromAttrs } from './convInfo';
 
-type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
 /**
  * Writes the transposed im2col matrix Pᵀ of NHWC `x`: row (kh, kw, ci), column (n, oh, ow); zero where
@@ -55,25 +55,6 @@ export function fillTransposedPatches(x: Float32Array, patchesT: Float32Array, i
       }
     }
   }
-}
-
-export function conv2dInfoFromAttrs(
-  inputShape: number[],
-  filterShape: number[],
-  attrs: tf.NamedAttrMap,
-): Conv2DInfo {
-  const dataFormat = tf.backend_util.convertConv2DDataFormat((attrs['dataFormat'] as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC');
-  if (dataFormat !== 'channelsLast') throw new Error('wasm conv gradients support NHWC only');
-  return tf.backend_util.computeConv2DInfo(
-    inputShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs['strides'] as number | [number, number],
-    1,
-    attrs['pad'] as 'valid' | 'same' | number,
-    attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
-    false,
-    dataFormat,
-  );
 }
 
 function filterGradientByPatches(backend: BackendWasm, x: tf.TensorInfo, dy: tf.TensorInfo, info: Conv2DInfo): tf.TensorInfo {

@@ -14,10 +14,8 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { conv2dInfoFromAttrs } from './conv2dBackpropFilter';
+import { type Conv2DInfo, conv2dInfoFromAttrs } from './convInfo';
 import { asWasmBackend, heapFloat32, type KernelArgs, makeFloat32Output, release, runWasmKernel, withShape } from './wasmTensors';
-
-type Conv2DInfo = ReturnType<typeof conv2dInfoFromAttrs>;
 
 /** rotated[kh, kw, co, ci] = filter[KH−1−kh, KW−1−kw, ci, co]. */
 export function fillRotatedFilter(filter: Float32Array, rotated: Float32Array, shape: readonly number[]): void {
