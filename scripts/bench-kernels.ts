@@ -12,6 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dBackpropFilter } from '../src/trainer/backend/wasm/conv2dBackpropFilter';
 import { replaceWasmKernel } from '../src/trainer/backend/wasm/wasmTensors';
 import { registerWasmKernels } from '../src/trainer/backend/wasmKernels';
@@ -43,9 +44,7 @@ async function useVariant(variant: Variant): Promise<void> {
     await tf.setBackend('cpu');
     return;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
-  wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}${sep}`);
+  setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}${sep}`);
   if (variant === 'wasm') registerWasmKernels();
   if (variant === 'wasm-minimal') replaceWasmKernel('Conv2DBackpropFilter', conv2dBackpropFilter);
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to start');
@@ -60,10 +59,14 @@ async function measure(variant: Variant, model: BenchModel, steps: number): Prom
     { inputShape: [28, 28, 1], numClasses: 10, seed: 0 },
   );
   const optimizer = tf.train.adam(1e-3);
-  const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const labels = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32', 2) as tf.Tensor1D, 10);
+  const x = tf.randomUniform<tf.Rank.R4>([BATCH, 28, 28, 1], 0, 1, 'float32', 1);
+  const labels = tf.oneHot(tf.randomUniform<tf.Rank.R1>([BATCH], 0, 10, 'int32', 2), 10);
   const step = (): void => {
-    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, classifier.forward(x, true).logits) as tf.Scalar, true, classifier.trainableVariables);
+    const loss = optimizer.minimize(
+      () => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(labels, classifier.forward(x, true).logits),
+      true,
+      classifier.trainableVariables,
+    );
     loss?.dataSync();
     loss?.dispose();
   };

@@ -7,7 +7,22 @@ import { z } from 'zod';
 export const DATASET_NAMES = ['auto', 'fashion-mnist', 'mnist', 'cifar10', 'cifar100', 'image-folder', 'synthetic'] as const;
 export const ARCHITECTURES = ['mlp', 'small-cnn', 'resnet8', 'resnet20', 'resnet32'] as const;
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export const METHOD_NAMES = ['cross-entropy'] as const;
+export const METHOD_NAMES = [
+  'cross-entropy',
+  'class-balanced',
+  'focal',
+  'ldam-drw',
+  'logit-adjustment',
+  'balanced-softmax',
+  'crt',
+  'tau-normalisation',
+  'etf-classifier',
+  'allnc',
+  'spa-reg',
+  'spa-slerp',
+  'spa-proj',
+  'granularity',
+] as const;
 
 const positiveInt = z.number().int().positive();
 
@@ -66,11 +81,163 @@ export const modelSchema = z
   })
   .strict();
 
-export const methodSchema = z
-  .object({
-    name: z.enum(METHOD_NAMES).default('cross-entropy').describe('Training method (loss and classifier).'),
-  })
-  .strict();
+/**
+ * The training method: a discriminated union on `name`, each with its own options (docs/methods.md has the
+ * formulas and sources). `name` may be left out for cross-entropy, so `"method": {}` is the baseline.
+ */
+const runningMeanMomentum = z
+  .number()
+  .min(0)
+  .lt(1)
+  .default(0.9)
+  .describe('Running class means μ̂_c ← m·μ̂_c + (1 − m)·(batch mean of class c), updated every step (a stand-in, see docs/methods.md).');
+const focalGamma = z.number().min(0).max(10).default(2).describe('Focusing parameter γ of the focal loss −(1 − p_y)^γ log p_y (Lin et al. 2017; γ = 0 is cross-entropy).');
+const effectiveNumberBeta = z
+  .number()
+  .min(0)
+  .lt(1)
+  .default(0.9999)
+  .describe('β of the effective number E_c = (1 − β^n_c)/(1 − β); class weights ∝ 1/E_c, normalised to sum C (Cui et al. 2019).');
+
+const methodOptions = [
+  z
+    .object({ name: z.literal('cross-entropy').default('cross-entropy').describe('Softmax cross-entropy: the baseline.') })
+    .strict()
+    .describe('cross-entropy: softmax cross-entropy, the baseline whose tail classifiers collapse under imbalance.'),
+  z
+    .object({
+      name: z.literal('class-balanced').describe('Class-balanced loss: per-class weights from the effective number of samples (Cui et al., CVPR 2019).'),
+      beta: effectiveNumberBeta,
+      loss: z.enum(['cross-entropy', 'focal']).default('cross-entropy').describe('The loss that is re-weighted: softmax cross-entropy or softmax focal loss.'),
+      gamma: focalGamma.describe('focal only: γ of the re-weighted focal loss.'),
+    })
+    .strict(),
+  z
+    .object({
+      name: z.literal('focal').describe('Softmax focal loss −(1 − p_y)^γ log p_y (Lin et al., ICCV 2017).'),
+      gamma: focalGamma,
+    })
+    .strict(),
+  z
+    .object({
+      name: z.literal('ldam-drw').describe('LDAM loss with deferred re-weighting (Cao et al., NeurIPS 2019).'),
+      maxMargin: z.number().gt(0).max(5).default(0.5).describe('Margin of the smallest class; Δ_c = maxMargin · (n_min/n_c)^(1/4), so Δ_c ∝ n_c^(−1/4).'),
+      scale: z.number().gt(0).max(100).default(30).describe('s: the cosine logits are multiplied by s before the softmax.'),
+      deferredReweighting: z.boolean().default(true).describe('DRW: after `reweightAfterEpochs` epochs, weight each sample by its class-balanced weight (β below).'),
+      reweightAfterEpochs: z
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .describe('DRW: epochs trained without weights before re-weighting starts (the CIFAR recipe: 160 of 200). Default: 80% of `epochs`, rounded.'),
+      beta: effectiveNumberBeta.describe('DRW: β of the effective-number class weights (0.9999 in the recipe).'),
+      cosineClassifier: z
+        .boolean()
+        .default(true)
+        .describe('Logits are cos(w_c, h) (rows and features L2-normalised, bias fixed at 0), as the reference code; false: the raw logits W h + b.'),
+    })
+    .strict(),
+  z
+    .object({
+      name: z.literal('logit-adjustment').describe('Logit adjustment by the log class priors (Menon et al., ICLR 2021).'),
+      mode: z
+        .enum(['loss', 'post-hoc'])
+        .default('loss')
+        .describe('loss: train on softmax(logits + τ log π); post-hoc: train with cross-entropy and predict with logits − τ log π.'),
+      tau: z.number().min(0).max(10).default(1).describe('τ: the strength of the adjustment (1 is Bayes-consistent for the balanced error).'),
+    })
+    .strict(),
+  z
+    .object({ name: z.literal('balanced-softmax').describe('Balanced Softmax: cross-entropy on logits + log n_c (Ren et al., NeurIPS 2020).') })
+    .strict(),
+  z
+    .object({
+      name: z.literal('crt').describe('Decoupled classifier re-training (Kang et al., ICLR 2020): cross-entropy, then a second stage that re-trains a re-initialised classifier on the frozen body with class-balanced sampling.'),
+      classifierEpochs: z
+        .number()
+        .int()
+        .positive()
+        .default(5)
+        .describe('Length of the second stage: the last `classifierEpochs` of `epochs` (must be fewer than `epochs`).'),
+      classifierLearningRate: z
+        .number()
+        .positive()
+        .max(10)
+        .optional()
+        .describe('Peak learning rate of the second stage, cosine-decayed to 0 over it. Default: optimizer.learningRate.'),
+    })
+    .strict(),
+  z
+    .object({
+      name: z.literal('tau-normalisation').describe('τ-normalisation (Kang et al., ICLR 2020): cross-entropy training, predictions with w_c/‖w_c‖^τ and no bias.'),
+      tau: z.number().min(0).max(2).default(1).describe('τ: 0 keeps W, 1 normalises every row to unit norm.'),
+    })
+    .strict(),
+  z
+    .object({
+      name: z
+        .literal('etf-classifier')
+        .describe('Fixed simplex-ETF classifier with the dot-regression loss (Yang et al., NeurIPS 2022); features are L2-normalised, without a final ReLU. Needs featureDim ≥ C − 1.'),
+    })
+    .strict(),
+  z
+    .object({
+      name: z.literal('allnc').describe('All-around neural collapse (arXiv 2408.07253), with documented stand-ins for its losses (exact formulas not public).'),
+      hyconWeight: z.number().min(0).max(100).default(1).describe('Weight of the HyCon stand-in 1 − cos(h_i, sg(μ̂_{y_i})).'),
+      peerWeight: z.number().min(0).max(100).default(1).describe('Weight of the peer-to-peer stand-in: mean over classes of 1 − cos(w_c, sg(μ̂_c − μ̂_G)).'),
+      momentum: runningMeanMomentum,
+    })
+    .strict(),
+  z
+    .object({
+      name: z.literal('spa-reg').describe('Space alignment, regulariser (arXiv 2512.07844; stand-in): cross-entropy + λ · mean_c (1 − cos(w_c, μ_c − μ_G)).'),
+      weight: z.number().min(0).max(100).default(1).describe('λ: weight of the cosine alignment regulariser.'),
+      momentum: runningMeanMomentum,
+    })
+    .strict(),
+  z
+    .object({
+      name: z.literal('spa-slerp').describe('Space alignment by SLERP (arXiv 2512.07844; stand-in): after each step, w_c moves along the great circle toward the centred class mean.'),
+      rate: z.number().gt(0).max(1).default(0.01).describe('t: fraction of the angle between w_c and μ̂_c − μ̂_G closed after each step (norms kept).'),
+      momentum: runningMeanMomentum,
+    })
+    .strict(),
+  z
+    .object({
+      name: z.literal('spa-proj').describe('Space alignment by projection (arXiv 2512.07844; stand-in): after each step, W is projected onto the span of the centred class means.'),
+      strength: z.number().gt(0).max(1).default(1).describe('s: W ← (1 − s)·W + s·W P_M with P_M the orthogonal projector onto span(M).'),
+      momentum: runningMeanMomentum,
+    })
+    .strict(),
+  z
+    .object({
+      name: z
+        .literal('granularity')
+        .describe('Category extrapolation (arXiv 2410.15980): auxiliary classes held out of the dataset train extra classifier rows under a neighbor-silencing loss (stand-in) and are masked at evaluation.'),
+      auxiliaryClasses: z
+        .array(z.number().int().min(0), { error: 'granularity needs auxiliaryClasses: the dataset class indices held out as auxiliary classes, e.g. [8, 9]' })
+        .min(1, { error: 'list at least one dataset class index to hold out as an auxiliary class, e.g. [8, 9]' })
+        .describe('Dataset class indices held out of the target set and used as auxiliary classes (e.g. [8, 9] on Fashion-MNIST). The other classes are the targets, re-numbered in order; the imbalance profile applies to them.'),
+      auxiliaryPerClass: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe('Training images kept per auxiliary class. Default: the largest target class count (n_max).'),
+      silencedNeighbours: z
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .describe('For a target sample, the auxiliary logits silenced (left out of its softmax): the k largest. Default: all auxiliary classes.'),
+    })
+    .strict(),
+] as const;
+
+export const methodSchema = z.discriminatedUnion('name', methodOptions, {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? `unknown method: use one of ${METHOD_NAMES.map((name) => `"${name}"`).join(', ')}` : undefined,
+});
 
 export const optimizerSchema = z
   .object({

@@ -23,7 +23,12 @@ export function requireFrom(directory?: string): NodeJS.Require {
 /** The first non-empty line of an error message: native load errors carry long stacks and paths. */
 export function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
+  return (
+    message
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? 'unknown error'
+  );
 }
 
 export function loadOptionalPackage<T>(name: string, load: NodeJS.Require): LoadResult<T> {

@@ -6,14 +6,15 @@
  */
 import { dirname, sep } from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
+import type * as wasmPackage from '@tensorflow/tfjs-backend-wasm';
 import type { RunConfig } from '../../protocol/runConfig';
 import { firstLine, loadOptionalPackage, requireFrom } from './optionalPackage';
 import { registerWasmKernels } from './wasmKernels';
 
 export type BackendRequest = RunConfig['backend'];
 export type BackendName = Exclude<BackendRequest, 'auto'>;
-export type TfNamespace = typeof import('@tensorflow/tfjs');
-type WasmPackage = typeof import('@tensorflow/tfjs-backend-wasm');
+export type TfNamespace = typeof tfjs;
+type WasmPackage = typeof wasmPackage;
 
 export const AUTO_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
@@ -24,7 +25,10 @@ export interface SkippedBackend {
 
 export interface SelectedBackend {
   name: BackendName;
-  /** The namespace to build models with: tfjs-node's own for the native backends, @tensorflow/tfjs otherwise. */
+  /**
+   * tfjs-node's namespace for the native backends, @tensorflow/tfjs otherwise. Both drive the one global
+   * tfjs engine, so code importing @tensorflow/tfjs (the models do) runs on the backend activated here.
+   */
   tf: TfNamespace;
   /** Why each backend tried before this one was not used (empty for an explicit choice that worked). */
   reasons: SkippedBackend[];
@@ -59,7 +63,10 @@ async function activate(tf: TfNamespace, backendName: string): Promise<string | 
   try {
     const activated = await tf.setBackend(backendName);
     await tf.ready();
-    if (activated && tf.getBackend() === backendName) return undefined;
+    if (activated && tf.getBackend() === backendName) {
+      for (const warning of warnings) originalWarn(warning);
+      return undefined;
+    }
     const detail = warnings.find((line) => !line.startsWith('Initialization of backend'));
     return `failed to initialise${detail === undefined ? '' : `: ${firstLine(detail)}`}`;
   } catch (error) {

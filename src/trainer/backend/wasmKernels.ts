@@ -34,7 +34,15 @@ function registerOnce(kernelName: string, make: (stock: tf.KernelFunc | undefine
 }
 
 /** Names of the wasm kernels replaced or added by {@link registerWasmKernels}. */
-export const WASM_KERNEL_REPLACEMENTS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum', 'Mean', 'BatchMatMul', '_FusedMatMul'] as const;
+export const WASM_KERNEL_REPLACEMENTS = [
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'MaxPoolGrad',
+  'Sum',
+  'Mean',
+  'BatchMatMul',
+  '_FusedMatMul',
+] as const;
 
 /**
  * Registers the replacements for the wasm backend. Idempotent. Call after '@tensorflow/tfjs-backend-wasm'
@@ -44,7 +52,10 @@ export function registerWasmKernels(): void {
   registerOnce('Conv2DBackpropFilter', () => conv2dBackpropFilter);
   registerOnce('Conv2DBackpropInput', (stock) => conv2dBackpropInputKernel(stock));
   registerOnce('MaxPoolGrad', () => maxPoolGrad);
-  for (const [kernelName, kind] of [['Sum', 'sum'], ['Mean', 'mean']] as const) {
+  for (const [kernelName, kind] of [
+    ['Sum', 'sum'],
+    ['Mean', 'mean'],
+  ] as const) {
     registerOnce(kernelName, (stock) => {
       if (stock === undefined) throw new Error(`wasm backend has no stock '${kernelName}' kernel to fall back on`);
       return leadingAxesReduction(stock, kind);

@@ -66,17 +66,24 @@ export async function loadWeights(directory: string): Promise<{ model: ModelDesc
   try {
     [manifestText, bytes] = await Promise.all([readFile(manifestPath, 'utf8'), readFile(dataPath)]);
   } catch (error) {
-    throw new Error(`cannot read checkpoint in ${directory}: ${(error as Error).message}. A checkpoint folder holds ${WEIGHTS_MANIFEST} and ${WEIGHTS_DATA}.`);
+    throw new Error(
+      `cannot read checkpoint in ${directory}: ${(error as Error).message}. A checkpoint folder holds ${WEIGHTS_MANIFEST} and ${WEIGHTS_DATA}.`,
+    );
   }
   const manifest = parseManifest(manifestText, manifestPath);
-  if (bytes.byteLength % 4 !== 0) throw new Error(`${dataPath}: size ${bytes.byteLength} bytes is not a whole number of float32 values; the file is truncated or corrupt`);
+  if (bytes.byteLength % 4 !== 0)
+    throw new Error(
+      `${dataPath}: size ${bytes.byteLength} bytes is not a whole number of float32 values; the file is truncated or corrupt`,
+    );
   const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const weights: tf.NamedTensorMap = {};
   for (const entry of manifest.weights) {
     const size = entry.shape.reduce((a, b) => a * b, 1);
     if (entry.offset + size > data.length) {
       tf.dispose(weights);
-      throw new Error(`${dataPath}: weight "${entry.name}" ends at element ${entry.offset + size}, but the file holds ${data.length}; the file is truncated or corrupt`);
+      throw new Error(
+        `${dataPath}: weight "${entry.name}" ends at element ${entry.offset + size}, but the file holds ${data.length}; the file is truncated or corrupt`,
+      );
     }
     weights[entry.name] = tf.tensor(data.subarray(entry.offset, entry.offset + size), entry.shape, 'float32');
   }
@@ -95,7 +102,9 @@ function parseManifest(text: string, path: string): WeightsManifest {
     throw new Error(`${path}: not a weights manifest (expected "format": "${FORMAT}")`);
   }
   if (manifest.version !== FORMAT_VERSION) {
-    throw new Error(`${path}: weights format version ${String(manifest.version)} is not supported (this trainer reads version ${FORMAT_VERSION})`);
+    throw new Error(
+      `${path}: weights format version ${String(manifest.version)} is not supported (this trainer reads version ${FORMAT_VERSION})`,
+    );
   }
   const entriesValid =
     Array.isArray(manifest.weights) &&

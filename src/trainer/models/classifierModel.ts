@@ -69,7 +69,7 @@ export function linearClassifier(store: ParameterStore, seed: number, featureDim
   return {
     weights,
     bias,
-    apply: (features) => tf.add(tf.matMul(features, weights as tf.Tensor2D, false, true), bias) as tf.Tensor2D,
+    apply: (features) => tf.add<tf.Tensor2D>(tf.matMul(features, weights, false, true), bias),
   };
 }
 

@@ -19,7 +19,7 @@ export function denseLayer(store: ParameterStore, seed: number, name: string, in
   return {
     kernel,
     bias,
-    apply: (x) => tf.add(tf.matMul(x, kernel as tf.Tensor2D), bias) as tf.Tensor2D,
+    apply: (x) => tf.add<tf.Tensor2D>(tf.matMul(x, kernel), bias),
   };
 }
 
@@ -33,7 +33,13 @@ export function convLayer(
   store: ParameterStore,
   seed: number,
   name: string,
-  { kernelSize, inChannels, outChannels, stride = 1, bias }: { kernelSize: number; inChannels: number; outChannels: number; stride?: number; bias: boolean },
+  {
+    kernelSize,
+    inChannels,
+    outChannels,
+    stride = 1,
+    bias,
+  }: { kernelSize: number; inChannels: number; outChannels: number; stride?: number; bias: boolean },
 ): ConvLayer {
   const shape = [kernelSize, kernelSize, inChannels, outChannels];
   const fanIn = kernelSize * kernelSize * inChannels;
@@ -43,7 +49,7 @@ export function convLayer(
     kernel,
     apply: (x) => {
       const y = tf.conv2d(x, kernel as tf.Tensor4D, stride, 'same');
-      return biasVariable === undefined ? y : (tf.add(y, biasVariable) as tf.Tensor4D);
+      return biasVariable === undefined ? y : tf.add<tf.Tensor4D>(y, biasVariable);
     },
   };
 }
@@ -117,7 +123,14 @@ export function batchNormLayer(store: ParameterStore, name: string, channels: nu
     runningVariance,
     apply: <T extends tf.Tensor2D | tf.Tensor4D>(x: T, training: boolean): T => {
       if (training) return trainingBatchNorm(x, gamma, beta) as T;
-      return tf.batchNorm(x, runningMean as tf.Tensor1D, runningVariance as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, BATCH_NORM_EPSILON) as T;
+      return tf.batchNorm(
+        x,
+        runningMean as tf.Tensor1D,
+        runningVariance as tf.Tensor1D,
+        beta as tf.Tensor1D,
+        gamma as tf.Tensor1D,
+        BATCH_NORM_EPSILON,
+      ) as T;
     },
   };
 }

@@ -14,7 +14,7 @@ export function buildMlp(description: ModelDescription, seed: number): Classifie
   });
   const head = linearClassifier(store, seed, description.featureDim, description.numClasses);
   const body = (x: tf.Tensor4D): tf.Tensor2D => {
-    let h = tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
+    let h = tf.reshape<tf.Rank.R2>(x, [x.shape[0], -1]);
     for (const layer of layers) h = tf.relu(layer.apply(h));
     return h;
   };

@@ -59,7 +59,12 @@ export function buildResnet(description: ModelDescription, depth: number, seed: 
   const width = description.width ?? 16;
   const channels = [width, 2 * width, 4 * width];
   const store = new ParameterStore();
-  const stem = convLayer(store, seed, 'stem/conv', { kernelSize: 3, inChannels: description.inputShape[2], outChannels: width, bias: false });
+  const stem = convLayer(store, seed, 'stem/conv', {
+    kernelSize: 3,
+    inChannels: description.inputShape[2],
+    outChannels: width,
+    bias: false,
+  });
   const stemNorm = batchNormLayer(store, 'stem/bn', width);
   const blocks: Block[] = [];
   let inChannels = width;
@@ -71,12 +76,13 @@ export function buildResnet(description: ModelDescription, depth: number, seed: 
     }
   });
   const pooledDim = 4 * width;
-  const projection = description.featureDim === pooledDim ? undefined : denseLayer(store, seed, 'projection', pooledDim, description.featureDim);
+  const projection =
+    description.featureDim === pooledDim ? undefined : denseLayer(store, seed, 'projection', pooledDim, description.featureDim);
   const head = linearClassifier(store, seed, description.featureDim, description.numClasses);
   const body = (x: tf.Tensor4D, training: boolean): tf.Tensor2D => {
     let y = tf.relu(stemNorm.apply(stem.apply(x), training));
     for (const block of blocks) y = block(y, training);
-    const pooled = tf.mean(y, [1, 2]) as tf.Tensor2D;
+    const pooled = tf.mean<tf.Tensor2D>(y, [1, 2]);
     return projection === undefined ? pooled : tf.relu(projection.apply(pooled));
   };
   return new StoredClassifierModel(description, store, body, head);

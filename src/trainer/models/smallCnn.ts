@@ -13,7 +13,9 @@ const pooledSize = (size: number): number => Math.floor(Math.floor(size / 2) / 2
 export function buildSmallCnn(description: ModelDescription, seed: number): ClassifierModel {
   const [height, width, channels] = description.inputShape;
   if (pooledSize(height) < 1 || pooledSize(width) < 1) {
-    throw new Error(`model.architecture "small-cnn" needs images of at least 4×4 pixels, got ${height}×${width}; use "mlp" for smaller inputs`);
+    throw new Error(
+      `model.architecture "small-cnn" needs images of at least 4×4 pixels, got ${height}×${width}; use "mlp" for smaller inputs`,
+    );
   }
   const store = new ParameterStore();
   const conv1 = convLayer(store, seed, 'conv1', { kernelSize: 3, inChannels: channels, outChannels: 32, bias: true });
@@ -24,7 +26,7 @@ export function buildSmallCnn(description: ModelDescription, seed: number): Clas
   const body = (x: tf.Tensor4D): tf.Tensor2D => {
     let y = tf.maxPool(tf.relu(conv1.apply(x)), 2, 2, 'valid');
     y = tf.maxPool(tf.relu(conv2.apply(y)), 2, 2, 'valid');
-    return tf.relu(features.apply(tf.reshape(y, [y.shape[0], flatUnits]) as tf.Tensor2D));
+    return tf.relu(features.apply(tf.reshape<tf.Rank.R2>(y, [y.shape[0], flatUnits])));
   };
   return new StoredClassifierModel(description, store, body, head);
 }

@@ -14,8 +14,20 @@ type Padding = 'same' | 'valid';
 
 function convGradients(xShape: Shape4, filterShape: Shape4, strides: number | [number, number], pad: Padding) {
   return () => {
-    const x = tf.tensor4d(sampleValues(xShape.reduce((a, b) => a * b), 1), xShape);
-    const filter = tf.tensor4d(sampleValues(filterShape.reduce((a, b) => a * b), 2), filterShape);
+    const x = tf.tensor4d(
+      sampleValues(
+        xShape.reduce((a, b) => a * b),
+        1,
+      ),
+      xShape,
+    );
+    const filter = tf.tensor4d(
+      sampleValues(
+        filterShape.reduce((a, b) => a * b),
+        2,
+      ),
+      filterShape,
+    );
     const y = tf.conv2d(x, filter, strides, pad);
     const weights = tf.tensor(sampleValues(y.size, 3), y.shape);
     const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad), weights));
@@ -63,13 +75,13 @@ describe('wasm conv2d gradients match the cpu backend', () => {
   it('runs the stride-1 input gradient as an XNNPACK conv and the strided one as a MatMul', async () => {
     const stride1Convs = await countKernelCalls('Conv2D', async () => {
       await runOn('wasm', () => {
-        const dx = tf.conv2dTranspose(tf.ones([2, 5, 5, 4]) as tf.Tensor4D, tf.ones([3, 3, 3, 4]) as tf.Tensor4D, [2, 5, 5, 3], 1, 'same');
+        const dx = tf.conv2dTranspose(tf.ones<tf.Rank.R4>([2, 5, 5, 4]), tf.ones<tf.Rank.R4>([3, 3, 3, 4]), [2, 5, 5, 3], 1, 'same');
         return { dx };
       });
     });
     const strided = await countKernelCalls('BatchMatMul', async () => {
       await runOn('wasm', () => {
-        const dx = tf.conv2dTranspose(tf.ones([2, 3, 3, 4]) as tf.Tensor4D, tf.ones([3, 3, 3, 4]) as tf.Tensor4D, [2, 6, 6, 3], 2, 'same');
+        const dx = tf.conv2dTranspose(tf.ones<tf.Rank.R4>([2, 3, 3, 4]), tf.ones<tf.Rank.R4>([3, 3, 3, 4]), [2, 6, 6, 3], 2, 'same');
         return { dx };
       });
     });

@@ -10,7 +10,13 @@ import { registerWasmKernels } from '../../../src/trainer/backend/wasmKernels';
 import { assertWasmMatchesCpu, countKernelCalls, prepareBackends, runOn, sampleValues } from './backendComparison';
 
 function tensorOf(shape: number[], seed: number): tf.Tensor {
-  return tf.tensor(sampleValues(shape.reduce((a, b) => a * b, 1), seed), shape);
+  return tf.tensor(
+    sampleValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
 }
 
 describe('wasm MatMul with transposed operands matches cpu', () => {
@@ -27,7 +33,7 @@ describe('wasm MatMul with transposed operands matches cpu', () => {
         const a = tensorOf(transposeA ? [7, 5] : [5, 7], 11);
         const b = tensorOf(transposeB ? [3, 7] : [7, 3], 12);
         const weights = tensorOf([5, 3], 13);
-        const product = tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, transposeA, transposeB);
+        const product = tf.matMul(a, b, transposeA, transposeB);
         const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) =>
           tf.sum(tf.mul(tf.matMul(p as tf.Tensor2D, q as tf.Tensor2D, transposeA, transposeB), weights)),
         )([a, b]);
@@ -38,15 +44,15 @@ describe('wasm MatMul with transposed operands matches cpu', () => {
 
   it('batched 3-D with both flags', async () => {
     await assertWasmMatchesCpu('batched matMul', () => ({
-      product: tf.matMul(tensorOf([2, 6, 4], 14) as tf.Tensor3D, tensorOf([2, 3, 6], 15) as tf.Tensor3D, true, true),
+      product: tf.matMul(tensorOf([2, 6, 4], 14), tensorOf([2, 3, 6], 15), true, true),
     }));
   });
 
   it('fused matMul with bias and relu, transposed operands', async () => {
     await assertWasmMatchesCpu('fused matMul', () => ({
       product: tf.fused.matMul({
-        a: tensorOf([6, 4], 16) as tf.Tensor2D,
-        b: tensorOf([5, 6], 17) as tf.Tensor2D,
+        a: tensorOf([6, 4], 16),
+        b: tensorOf([5, 6], 17),
         transposeA: true,
         transposeB: true,
         bias: tensorOf([5], 18),
@@ -57,7 +63,7 @@ describe('wasm MatMul with transposed operands matches cpu', () => {
 
   it('transposes both operands explicitly before the stock kernel runs', async () => {
     const transposes = await countKernelCalls('Transpose', async () => {
-      await runOn('wasm', () => ({ product: tf.matMul(tensorOf([4, 3], 19) as tf.Tensor2D, tensorOf([5, 4], 20) as tf.Tensor2D, true, true) }));
+      await runOn('wasm', () => ({ product: tf.matMul(tensorOf([4, 3], 19), tensorOf([5, 4], 20), true, true) }));
     });
     assert.equal(transposes, 2);
   });
@@ -68,7 +74,7 @@ describe('wasm MatMul with transposed operands matches cpu', () => {
     assert.ok(before !== undefined);
     assert.equal(tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc, before);
     await assertWasmMatchesCpu('matMul after re-registering', () => ({
-      product: tf.matMul(tensorOf([3, 4], 26) as tf.Tensor2D, tensorOf([5, 3], 27) as tf.Tensor2D, true, true),
+      product: tf.matMul(tensorOf([3, 4], 26), tensorOf([5, 3], 27), true, true),
     }));
   });
 });
@@ -76,7 +82,13 @@ describe('wasm MatMul with transposed operands matches cpu', () => {
 describe('wasm MaxPoolGrad matches cpu', () => {
   before(prepareBackends);
 
-  const cases: { name: string; shape: [number, number, number, number]; filter: number | [number, number]; strides: number | [number, number]; pad: 'same' | 'valid' }[] = [
+  const cases: {
+    name: string;
+    shape: [number, number, number, number];
+    filter: number | [number, number];
+    strides: number | [number, number];
+    pad: 'same' | 'valid';
+  }[] = [
     { name: '2×2 stride 2 valid', shape: [3, 8, 6, 4], filter: 2, strides: 2, pad: 'valid' },
     { name: '2×2 stride 2 valid, odd size (last row unread)', shape: [2, 7, 9, 3], filter: 2, strides: 2, pad: 'valid' },
     { name: '3×3 stride 2 same (overlapping, padded)', shape: [2, 9, 8, 5], filter: 3, strides: 2, pad: 'same' },
@@ -89,7 +101,9 @@ describe('wasm MaxPoolGrad matches cpu', () => {
         const x = tensorOf(testCase.shape, 21);
         const pooled = tf.maxPool(x as tf.Tensor4D, testCase.filter, testCase.strides, testCase.pad);
         const weights = tensorOf(pooled.shape, 22);
-        const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, testCase.filter, testCase.strides, testCase.pad), weights)))(x);
+        const dx = tf.grad((input: tf.Tensor) =>
+          tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, testCase.filter, testCase.strides, testCase.pad), weights)),
+        )(x);
         return { pooled, dx };
       });
     });
@@ -98,7 +112,10 @@ describe('wasm MaxPoolGrad matches cpu', () => {
   it('routes each window gradient to exactly one position (closed form on a ramp)', async () => {
     // x increases along every axis, so each 2×2 window's maximum is its bottom-right pixel.
     const result = await runOn('wasm', () => {
-      const x = tf.tensor4d(Array.from({ length: 16 }, (_, i) => i), [1, 4, 4, 1]);
+      const x = tf.tensor4d(
+        Array.from({ length: 16 }, (_, i) => i),
+        [1, 4, 4, 1],
+      );
       return { dx: tf.grad((input: tf.Tensor) => tf.sum(tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid')))(x) };
     });
     assert.deepEqual(Array.from(result['dx'] ?? []), [0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1]);

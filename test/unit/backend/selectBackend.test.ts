@@ -45,9 +45,13 @@ describe('selectBackend', () => {
     const selected = await selectBackend('wasm');
     assert.deepEqual(selected.reasons, []);
     const gradient = tf.tidy(() => {
-      const x = tf.ones([1, 3, 3, 1]) as tf.Tensor4D;
+      const x = tf.ones<tf.Rank.R4>([1, 3, 3, 1]);
       // d/dW Σ conv(x, W) with x = 1 and 'valid' 3×3 on 3×3: each tap sees exactly one pixel of value 1.
-      return Array.from(tf.grad((filter: tf.Tensor) => tf.sum(tf.conv2d(x, filter as tf.Tensor4D, 1, 'valid')))(tf.zeros([3, 3, 1, 1]) as tf.Tensor4D).dataSync());
+      return Array.from(
+        tf
+          .grad((filter: tf.Tensor) => tf.sum(tf.conv2d(x, filter as tf.Tensor4D, 1, 'valid')))(tf.zeros<tf.Rank.R4>([3, 3, 1, 1]))
+          .dataSync(),
+      );
     });
     assert.deepEqual(gradient, [1, 1, 1, 1, 1, 1, 1, 1, 1]);
   });
@@ -66,7 +70,10 @@ describe('selectBackend', () => {
       assert.match(error.message, /set "backend" to "auto"/);
       return true;
     });
-    await assert.rejects(selectBackend('tensorflow'), /backend "tensorflow" is not available: not installed \(@tensorflow\/tfjs-node was not found\)/);
+    await assert.rejects(
+      selectBackend('tensorflow'),
+      /backend "tensorflow" is not available: not installed \(@tensorflow\/tfjs-node was not found\)/,
+    );
   });
 
   it('a native package that fails to load is skipped with the first line of its error', async () => {
@@ -88,5 +95,24 @@ describe('selectBackend', () => {
     assert.equal(selected.name, 'wasm');
     assert.equal(selected.reasons[0]?.skipped, '@tensorflow/tfjs-node-gpu did not export a tfjs namespace');
     await assert.rejects(selectBackend('tensorflow-gpu', { resolveNativeFrom: folder }), /did not export a tfjs namespace/);
+  });
+
+  it('a native package whose backend fails to initialise is skipped with the logged cause', async () => {
+    // tfjs reports a failed backend initialisation by warning and resolving setBackend to false.
+    const folder = folderWithPackage(
+      '@tensorflow/tfjs-node-gpu',
+      `module.exports = {
+        setBackend: async () => {
+          console.warn('Initialization of backend tensorflow failed');
+          console.warn('Error: libcudnn.so.8: cannot open shared object file\\n    at NodeJSKernelBackend');
+          return false;
+        },
+        ready: async () => {},
+        getBackend: () => undefined,
+      };`,
+    );
+    const selected = await selectBackend('auto', { resolveNativeFrom: folder });
+    assert.equal(selected.name, 'wasm');
+    assert.equal(selected.reasons[0]?.skipped, 'failed to initialise: Error: libcudnn.so.8: cannot open shared object file');
   });
 });

@@ -49,7 +49,9 @@ async function compareOn(backend: 'cpu' | 'wasm'): Promise<void> {
     const worst = Math.max(...Array.from(actual, (value, i) => Math.abs(value - (expected[i] as number))));
     assert.ok(worst < 1e-4 * scale, `${backend} ${name}: max difference ${worst}`);
   }
-  const worstForward = Math.max(...Array.from(forward[0]!.dataSync(), (value, i) => Math.abs(value - (forward[1]!.dataSync()[i] as number))));
+  const worstForward = Math.max(
+    ...Array.from(forward[0]!.dataSync(), (value, i) => Math.abs(value - (forward[1]!.dataSync()[i] as number))),
+  );
   assert.ok(worstForward < 1e-4, `${backend} forward: ${worstForward}`);
   tf.dispose([x, upstream, ...ours, ...reference, ...forward]);
   store.dispose();
@@ -75,7 +77,7 @@ describe('batch norm', () => {
     // Channel 1: 10, 20, 30, 40 → mean 25, unbiased variance (225+25+25+225)/3 = 500/3.
     const m = BATCH_NORM_MOMENTUM;
     const expectedMean = [m * 3, m * 25];
-    const expectedVariance = [(1 - m) + m * (14 / 3), (1 - m) + m * (500 / 3)];
+    const expectedVariance = [1 - m + m * (14 / 3), 1 - m + m * (500 / 3)];
     const runningMean = Array.from(layer.runningMean.dataSync());
     const runningVariance = Array.from(layer.runningVariance.dataSync());
     for (let c = 0; c < 2; c++) {

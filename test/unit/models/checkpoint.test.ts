@@ -42,7 +42,7 @@ describe('model checkpoints', () => {
     const saved = make(resnetConfig, 1);
     // A training forward moves the running statistics away from their initial 0 and 1.
     tf.tidy(() => {
-      saved.forward(tf.randomUniform([4, 8, 8, 3], 0, 1, 'float32', 5) as tf.Tensor4D, true);
+      saved.forward(tf.randomUniform<tf.Rank.R4>([4, 8, 8, 3], 0, 1, 'float32', 5), true);
     });
     const directory = join(root, 'round-trip');
     await saveModelWeights(saved, directory);
@@ -51,7 +51,7 @@ describe('model checkpoints', () => {
     await loadModelWeights(restored, directory);
     assert.deepEqual(weightValues(restored), weightValues(saved));
     const [a, b] = tf.tidy(() => {
-      const x = tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
+      const x = tf.randomUniform<tf.Rank.R4>([2, 8, 8, 3], 0, 1, 'float32', 6);
       return [saved.forward(x, false).logits.arraySync(), restored.forward(x, false).logits.arraySync()];
     });
     assert.deepEqual(a, b);
@@ -74,7 +74,9 @@ describe('model checkpoints', () => {
     const entry = manifest.weights.find((weight) => weight.name === 'classifier/weights');
     assert.ok(entry !== undefined);
     assert.deepEqual(entry.shape, [3, 4]);
-    const stored = Array.from(new Float32Array(bytes.buffer.slice(bytes.byteOffset + 4 * entry.offset, bytes.byteOffset + 4 * (entry.offset + 12))));
+    const stored = Array.from(
+      new Float32Array(bytes.buffer.slice(bytes.byteOffset + 4 * entry.offset, bytes.byteOffset + 4 * (entry.offset + 12))),
+    );
     assert.deepEqual(stored, Array.from(model.classifierWeights().weights));
   });
 
@@ -82,7 +84,10 @@ describe('model checkpoints', () => {
     const directory = join(root, 'mismatch');
     await saveModelWeights(make(resnetConfig, 1), directory);
     const other = make({ ...resnetConfig, architecture: 'resnet20' }, 1);
-    await assert.rejects(loadModelWeights(other, directory), /different model: architecture is "resnet8" in the checkpoint and "resnet20" in the config/);
+    await assert.rejects(
+      loadModelWeights(other, directory),
+      /different model: architecture is "resnet8" in the checkpoint and "resnet20" in the config/,
+    );
     const moreClasses = createModel(resnetConfig, { ...target, numClasses: 4, seed: 1 });
     models.push(moreClasses);
     await assert.rejects(loadModelWeights(moreClasses, directory), /numClasses is 3 in the checkpoint and 4/);
@@ -94,7 +99,10 @@ describe('model checkpoints', () => {
     const truncated = join(root, 'truncated');
     await saveModelWeights(model, truncated);
     truncateSync(join(truncated, WEIGHTS_DATA), 400);
-    await assert.rejects(loadWeights(truncated), /weights\.bin: weight ".*" ends at element \d+, but the file holds 100; the file is truncated or corrupt/);
+    await assert.rejects(
+      loadWeights(truncated),
+      /weights\.bin: weight ".*" ends at element \d+, but the file holds 100; the file is truncated or corrupt/,
+    );
     const corrupt = join(root, 'corrupt');
     await saveModelWeights(model, corrupt);
     writeFileSync(join(corrupt, WEIGHTS_MANIFEST), '{"format": "something-else"}');

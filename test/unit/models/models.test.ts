@@ -95,7 +95,11 @@ describe('classifier models', () => {
   }
 
   it('MLP 784-256-128-10 has the closed-form parameter count', () => {
-    const model = createModel(config({ architecture: 'mlp', hiddenUnits: [256], featureDim: 128 }), { inputShape: [28, 28, 1], numClasses: 10, seed: 0 });
+    const model = createModel(config({ architecture: 'mlp', hiddenUnits: [256], featureDim: 128 }), {
+      inputShape: [28, 28, 1],
+      numClasses: 10,
+      seed: 0,
+    });
     models.push(model);
     assert.equal(trainableCount(model), 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10);
   });
@@ -109,8 +113,16 @@ describe('classifier models', () => {
 
   it('ResNet-20 and ResNet-32 (width 16, d = 64, 10 classes) have the published parameter counts', () => {
     // 269,722 and 464,154: the option-A CIFAR ResNets of He et al. 2016 (0.27M and 0.46M in Table 6).
-    const resnet20 = createModel(config({ architecture: 'resnet20', featureDim: 64, width: 16 }), { inputShape: [32, 32, 3], numClasses: 10, seed: 0 });
-    const resnet32 = createModel(config({ architecture: 'resnet32', featureDim: 64, width: 16 }), { inputShape: [32, 32, 3], numClasses: 10, seed: 0 });
+    const resnet20 = createModel(config({ architecture: 'resnet20', featureDim: 64, width: 16 }), {
+      inputShape: [32, 32, 3],
+      numClasses: 10,
+      seed: 0,
+    });
+    const resnet32 = createModel(config({ architecture: 'resnet32', featureDim: 64, width: 16 }), {
+      inputShape: [32, 32, 3],
+      numClasses: 10,
+      seed: 0,
+    });
     models.push(resnet20, resnet32);
     assert.equal(trainableCount(resnet20), 269_722);
     assert.equal(trainableCount(resnet32), 464_154);
@@ -120,19 +132,36 @@ describe('classifier models', () => {
   });
 
   it('ResNet with featureDim ≠ 4·width adds a dense projection of 4·width → d', () => {
-    const plain = createModel(config({ architecture: 'resnet8', featureDim: 16, width: 4 }), { inputShape: [8, 8, 3], numClasses: 3, seed: 0 });
-    const projected = createModel(config({ architecture: 'resnet8', featureDim: 10, width: 4 }), { inputShape: [8, 8, 3], numClasses: 3, seed: 0 });
+    const plain = createModel(config({ architecture: 'resnet8', featureDim: 16, width: 4 }), {
+      inputShape: [8, 8, 3],
+      numClasses: 3,
+      seed: 0,
+    });
+    const projected = createModel(config({ architecture: 'resnet8', featureDim: 10, width: 4 }), {
+      inputShape: [8, 8, 3],
+      numClasses: 3,
+      seed: 0,
+    });
     models.push(plain, projected);
     const difference = trainableCount(projected) - trainableCount(plain);
     assert.equal(difference, 16 * 10 + 10 + (10 * 3 - 16 * 3));
   });
 
   it('rejects impossible configurations with messages naming the field', () => {
-    assert.throws(() => createModel(config({ architecture: 'small-cnn' }), { inputShape: [3, 3, 1], numClasses: 3, seed: 0 }), /model\.architecture "small-cnn" needs images of at least 4×4/);
-    assert.throws(() => createModel(config({ architecture: 'mlp' }), { inputShape: [4, 4, 1], numClasses: 1, seed: 0 }), /at least 2 classes/);
+    assert.throws(
+      () => createModel(config({ architecture: 'small-cnn' }), { inputShape: [3, 3, 1], numClasses: 3, seed: 0 }),
+      /model\.architecture "small-cnn" needs images of at least 4×4/,
+    );
+    assert.throws(
+      () => createModel(config({ architecture: 'mlp' }), { inputShape: [4, 4, 1], numClasses: 1, seed: 0 }),
+      /at least 2 classes/,
+    );
     const model = createModel(config({ architecture: 'mlp' }), { inputShape: [4, 4, 1], numClasses: 2, seed: 0 });
     models.push(model);
-    assert.throws(() => tf.tidy(() => model.forward(tf.zeros([1, 5, 4, 1]) as tf.Tensor4D, false).logits), /expects images of shape \[4, 4, 1\], got \[5, 4, 1\]/);
+    assert.throws(
+      () => tf.tidy(() => model.forward(tf.zeros<tf.Rank.R4>([1, 5, 4, 1]), false).logits),
+      /expects images of shape \[4, 4, 1\], got \[5, 4, 1\]/,
+    );
   });
 
   it('freezing the classifier removes W and b from the trainable variables', () => {

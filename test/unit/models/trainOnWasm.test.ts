@@ -43,7 +43,7 @@ describe('training on wasm', () => {
       const model = createModel(config, { inputShape, numClasses, seed: 3 });
       const { x, labels } = tinyBatch(inputShape);
       const optimizer = tf.train.sgd(0.05);
-      const lossOf = () => tf.losses.softmaxCrossEntropy(labels, model.forward(x, true).logits) as tf.Scalar;
+      const lossOf = () => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(labels, model.forward(x, true).logits);
       const losses: number[] = [];
       for (let step = 0; step < steps; step++) {
         const loss = optimizer.minimize(lossOf, true, model.trainableVariables);
@@ -53,7 +53,10 @@ describe('training on wasm', () => {
       }
       const finalLoss = tf.tidy(() => lossOf().dataSync()[0] as number);
       for (const value of losses) assert.ok(Number.isFinite(value));
-      assert.ok(finalLoss < 0.8 * (losses[0] as number), `loss ${losses[0]} → ${finalLoss} (${losses.map((l) => l.toFixed(3)).join(', ')})`);
+      assert.ok(
+        finalLoss < 0.8 * (losses[0] as number),
+        `loss ${losses[0]} → ${finalLoss} (${losses.map((l) => l.toFixed(3)).join(', ')})`,
+      );
       // A training step (batch-norm running statistics included) leaves no tensor behind.
       const tensorsBeforeStep = tf.memory().numTensors;
       tf.tidy(() => {

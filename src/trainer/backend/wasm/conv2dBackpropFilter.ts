@@ -9,17 +9,8 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import {
-  asWasmBackend,
-  heapFloat32,
-  type KernelArgs,
-  makeFloat32Output,
-  release,
-  runWasmKernel,
-  withShape,
-} from './wasmTensors';
+import { asWasmBackend, heapFloat32, type KernelArgs, makeFloat32Output, release, runWasmKernel, withShape } from './wasmTensors';
 import { type Conv2DInfo, conv2dInfoFromAttrs } from './convInfo';
-
 
 /**
  * Writes the transposed im2col matrix Pᵀ of NHWC `x`: row (kh, kw, ci), column (n, oh, ow); zero where

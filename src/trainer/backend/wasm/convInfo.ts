@@ -3,11 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 
 export type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
-export function conv2dInfoFromAttrs(
-  inputShape: number[],
-  filterShape: number[],
-  attrs: tf.NamedAttrMap,
-): Conv2DInfo {
+export function conv2dInfoFromAttrs(inputShape: number[], filterShape: number[], attrs: tf.NamedAttrMap): Conv2DInfo {
   const dataFormat = tf.backend_util.convertConv2DDataFormat((attrs['dataFormat'] as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC');
   if (dataFormat !== 'channelsLast') throw new Error('wasm conv gradients support NHWC only');
   return tf.backend_util.computeConv2DInfo(

@@ -4,7 +4,7 @@
  * ~28 ms for 128×28×28×32, against ~8 ms for this column sum). Accumulation is in float64. Any other
  * reduction goes to the stock kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { asWasmBackend, heapFloat32, type KernelArgs, makeFloat32Output } from './wasmTensors';
 
 /** Number of leading axes reduced, or undefined when `axis` is not exactly [0, …, k−1] with k < rank. */
@@ -13,7 +13,7 @@ export function leadingReducedAxes(shape: readonly number[], axis: tf.Attribute 
   const rank = shape.length;
   const raw = Array.isArray(axis) ? axis : [axis];
   if (!raw.every((value) => typeof value === 'number')) return undefined;
-  const axes = [...new Set((raw as number[]).map((value) => (value < 0 ? value + rank : value)))].sort((a, b) => a - b);
+  const axes = [...new Set(raw.map((value) => (value < 0 ? value + rank : value)))].sort((a, b) => a - b);
   if (axes.length === 0 || axes.length >= rank) return undefined;
   return axes.every((value, index) => value === index) ? axes.length : undefined;
 }
