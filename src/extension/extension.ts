@@ -6,11 +6,13 @@ import { RunController } from './runs/runController';
 import { registerCommands } from './commands';
 import { registerContextKeys } from './contextKeys';
 import { registerStatusBar } from './statusBar';
+import { autoStartRun } from './autoStart';
 import { RunsTreeProvider } from './views/runsTree';
 import { MetricsTreeProvider } from './views/metricsTree';
 import { ClassesTreeProvider } from './views/classesTree';
 import { registerConfigDiagnostics } from './diagnostics/configDiagnostics';
 import { registerQuickFixes } from './diagnostics/quickFixes';
+import { registerDashboard } from './dashboard/registerDashboard';
 
 /** What tests (and other extensions) can reach through `getExtension(...).exports`. */
 export interface NcMonitorApi {
@@ -31,13 +33,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<NcMoni
   const store = new RunStore();
   const controller = new RunController(store, server, log, vscode.Uri.joinPath(context.extensionUri, 'dist', 'trainer.js').fsPath);
   context.subscriptions.push(store, controller);
+  const openDashboard = registerDashboard(context, store, log);
   context.subscriptions.push(
-    ...registerCommands({
-      store,
-      controller,
-      log,
-      openDashboard: (run) => log.info(`dashboard for ${run.id} (not built yet)`),
-    }),
+    ...registerCommands({ store, controller, log, openDashboard }),
     ...registerContextKeys(store),
     ...registerStatusBar(store),
     ...registerConfigDiagnostics(),
@@ -47,7 +45,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<NcMoni
 
   // Finished runs (and runs still going after a window reload) come back from their run folders.
   if (vscode.workspace.workspaceFolders !== undefined) {
-    void store.loadFromDisk(controller.runsDirectoryFor(undefined), log).then((count) => count > 0 && log.info(`loaded ${count} run(s) from disk`));
+    void store
+      .loadFromDisk(controller.runsDirectoryFor(undefined), log)
+      .then((count) => count > 0 && log.info(`loaded ${count} run(s) from disk`))
+      .then(() => autoStartRun(controller, (configFile) => store.live.some((run) => run.configFile === configFile), openDashboard));
   }
   return { store, controller, ...(process.env.NC_MONITOR_TEST === '1' ? { testing: { server } } : {}) };
 }

@@ -14,6 +14,7 @@ export function readSettings() {
     refreshIntervalMs: section.get<number>('dashboard.refreshIntervalMs', 250),
     collapseCosine: section.get<number | null>('collapse.tailCosineThreshold', null),
     collapseRecall: section.get<number | null>('collapse.tailRecallThreshold', null),
+    autoStartConfig: section.get<string>('autoStartConfig', ''),
   };
 }
 

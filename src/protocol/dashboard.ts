@@ -10,7 +10,7 @@
  * The history travels as scalars (`EvaluationPoint`): the full reports (per-class arrays, cosine matrices) of the
  * latest evaluation only, so that 1000 classes × 500 evaluations stays a few hundred kilobytes.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { collapseFlagSchema, evaluationReportSchema, nc2Schema, shotGroupAccuracySchema } from './metrics';
 import { RUN_END_REASONS } from './messages';
 
@@ -84,10 +84,22 @@ export const runInfoSchema = z.object({
   startedAt: z.string(),
 });
 
+/**
+ * Per-class norms the norms chart plots against log n_c. Not in `EvaluationReport` yet (src/protocol/metrics.ts): the
+ * dashboard accepts them here so that the chart appears as soon as the trainer reports them, and shows a placeholder
+ * until then.
+ */
+export const perClassNormsSchema = z.object({
+  /** ‖w_c‖ per class. */
+  classifierNorms: z.array(value).optional(),
+  /** ‖μ_c − μ_G‖ per class; null for a class without samples in the split. */
+  classMeanNorms: z.array(maybe).optional(),
+});
+
 /** The full reports of the newest evaluation: per-class recall, cosine matrices, the collapse flag. */
 export const latestEvaluationSchema = z.object({
   epoch,
-  reports: z.array(evaluationReportSchema),
+  reports: z.array(evaluationReportSchema.extend(perClassNormsSchema.shape)),
   collapse: collapseFlagSchema,
 });
 
@@ -216,16 +228,9 @@ export type PersistedState = z.infer<typeof persistedStateSchema>;
 
 export const DEFAULT_UI_CHOICES: UiChoices = { split: 'test', classLayout: 'binned' };
 
-/**
- * Per-class norms the dashboard plots against log n_c when a report carries them. Not in `EvaluationReport` yet: the
- * chart reads them optionally and shows a placeholder otherwise.
- */
-export interface PerClassNorms {
-  /** ‖w_c‖ per class. */
-  classifierNorms?: number[];
-  /** ‖μ_c − μ_G‖ per class; null for a class without samples in the split. */
-  classMeanNorms?: (number | null)[];
-}
+export type PerClassNorms = z.infer<typeof perClassNormsSchema>;
+/** An evaluation report as the dashboard holds it: optionally with per-class norms. */
+export type DashboardReport = LatestEvaluation['reports'][number];
 
 export type Parsed<T> = { ok: true; message: T } | { ok: false; error: string };
 

@@ -101,9 +101,10 @@ const effectiveNumberBeta = z
 
 const methodOptions = [
   z
-    .object({ name: z.literal('cross-entropy').default('cross-entropy').describe('Softmax cross-entropy: the baseline.') })
-    .strict()
-    .describe('cross-entropy: softmax cross-entropy, the baseline whose tail classifiers collapse under imbalance.'),
+    .object({
+      name: z.literal('cross-entropy').default('cross-entropy').describe('Softmax cross-entropy: the baseline whose tail classifiers collapse under imbalance.'),
+    })
+    .strict(),
   z
     .object({
       name: z.literal('class-balanced').describe('Class-balanced loss: per-class weights from the effective number of samples (Cui et al., CVPR 2019).'),
@@ -234,10 +235,14 @@ const methodOptions = [
     .strict(),
 ] as const;
 
-export const methodSchema = z.discriminatedUnion('name', methodOptions, {
-  error: (issue) =>
-    issue.code === 'invalid_union' ? `unknown method: use one of ${METHOD_NAMES.map((name) => `"${name}"`).join(', ')}` : undefined,
-});
+export const methodSchema = z
+  .discriminatedUnion('name', methodOptions, {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? `unknown method: use one of ${METHOD_NAMES.map((name) => `"${name}"`).join(', ')}` : undefined,
+  })
+  .describe(
+    `Training method: "name" (${METHOD_NAMES.join(', ')}; default cross-entropy) and that method's options. Formulas, sources and options: docs/methods.md.`,
+  );
 
 export const optimizerSchema = z
   .object({

@@ -22,8 +22,11 @@ export function formatSigned(value: number | null | undefined): string {
   return value >= 0 ? `+${formatMetric(value)}` : formatMetric(value);
 }
 
+// One formatter for all counts: `toLocaleString` builds a new one per call (tens of microseconds each).
+const countFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
 export function formatCount(value: number): string {
-  return value.toLocaleString('en-US');
+  return countFormat.format(value);
 }
 
 /** "a, b and c"; beyond `limit` names: "a, b, c and 7 more". */

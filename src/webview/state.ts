@@ -25,6 +25,8 @@ export interface DashboardState {
   /** False until the first snapshot. */
   loaded: boolean;
   mode: DashboardMode;
+  /** The runs this panel shows: from the saved state or the page until the first snapshot, then the snapshot's. */
+  runIds: string[];
   runs: RunState[];
   missingRunIds: string[];
   ui: UiChoices;
@@ -43,6 +45,7 @@ export function initialState(persisted?: Partial<PersistedState>): DashboardStat
   return {
     loaded: false,
     mode: persisted?.mode ?? 'run',
+    runIds: persisted?.runIds ?? [],
     runs: [],
     missingRunIds: [],
     ui: { ...DEFAULT_UI_CHOICES, ...persisted?.ui },
@@ -57,6 +60,7 @@ export function reduce(state: DashboardState, action: DashboardAction): Dashboar
         ...state,
         loaded: true,
         mode: action.mode,
+        runIds: [...action.runs.map((run) => run.runId), ...action.missingRunIds],
         runs: action.runs.map((run) => ({
           ...run,
           epochs: mergeByEpoch([], run.epochs, true),
@@ -95,7 +99,15 @@ function applyDelta(run: RunState, delta: DeltaMessage): RunState {
     latest: newerLatest(run.latest, delta.latest, fresh),
   };
   if (!fresh) return merged;
-  return { ...merged, seq: delta.seq, name: delta.name, status: delta.status, info: delta.info ?? run.info, ended: delta.ended, errorTail: delta.errorTail };
+  return {
+    ...merged,
+    seq: delta.seq,
+    name: delta.name,
+    status: delta.status,
+    info: delta.info ?? run.info,
+    ended: delta.ended,
+    errorTail: delta.errorTail,
+  };
 }
 
 function newerLatest(held: LatestEvaluation | null, incoming: LatestEvaluation | undefined, fresh: boolean): LatestEvaluation | null {
@@ -141,7 +153,6 @@ function lowerBound(points: readonly { epoch: number }[], epoch: number): number
 
 /** The part of the state `setState` keeps: UI choices and which runs, never metric history. */
 export function persistedState(state: DashboardState): PersistedState | undefined {
-  const runIds = [...state.runs.map((run) => run.runId), ...state.missingRunIds];
-  if (runIds.length === 0) return undefined;
-  return { mode: state.mode, runIds, ui: state.ui };
+  if (state.runIds.length === 0) return undefined;
+  return { mode: state.mode, runIds: state.runIds, ui: state.ui };
 }

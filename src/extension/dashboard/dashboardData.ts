@@ -122,7 +122,12 @@ export function cursorAtEnd(run: RunData): SentCursor {
   return { epochs: run.epochs.length, evaluations: run.evaluations.length };
 }
 
-export function snapshotMessage(seq: number, mode: DashboardMode, runs: readonly RunData[], missingRunIds: readonly string[]): SnapshotMessage {
+export function snapshotMessage(
+  seq: number,
+  mode: DashboardMode,
+  runs: readonly RunData[],
+  missingRunIds: readonly string[],
+): SnapshotMessage {
   return {
     type: 'dashboard/snapshot',
     protocolVersion: DASHBOARD_PROTOCOL_VERSION,
@@ -137,7 +142,12 @@ export function snapshotMessage(seq: number, mode: DashboardMode, runs: readonly
  * What is new in `run` since `cursor`, or undefined when nothing is. Status, name, info and end state are always
  * sent whole (they are small), so a delta never depends on an earlier one having arrived.
  */
-export function deltaMessage(seq: number, run: RunData, cursor: SentCursor, withLatest: boolean): { message: DeltaMessage; cursor: SentCursor } {
+export function deltaMessage(
+  seq: number,
+  run: RunData,
+  cursor: SentCursor,
+  withLatest: boolean,
+): { message: DeltaMessage; cursor: SentCursor } {
   const newEvaluations = run.evaluations.slice(cursor.evaluations);
   const newest = newEvaluations.at(-1);
   const message: DeltaMessage = {

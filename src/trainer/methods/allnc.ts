@@ -23,7 +23,7 @@ export function bilateralBranchWeight(epoch: number, totalEpochs: number): numbe
 
 /** Mean over samples of 1 − cos(h_i, sg(μ_{y_i})), with `means` (C × d) the class means. */
 export function hyconStandIn(features: tf.Tensor2D, oneHot: tf.Tensor2D, means: tf.Tensor2D): tf.Scalar {
-  const anchors = stopGradient(tf.matMul(oneHot, means));
+  const anchors = stopGradient(tf.matMul<tf.Tensor2D>(oneHot, means));
   return tf.mean(tf.sub(1, rowCosines(features, anchors)));
 }
 
@@ -42,9 +42,12 @@ export function allnc(options: MethodOptions<'allnc'>, context: MethodContext): 
     loss: ({ features, logits, oneHot, epoch, model }) => {
       const alpha = bilateralBranchWeight(epoch, context.totalEpochs);
       const { means, centredMeans, seen } = runningMeans.update(features, oneHot);
-      const representation = tf.add(tf.losses.softmaxCrossEntropy(oneHot, logits), tf.mul(options.hyconWeight, hyconStandIn(features, oneHot, means)));
+      const representation = tf.add(
+        tf.losses.softmaxCrossEntropy(oneHot, logits),
+        tf.mul(options.hyconWeight, hyconStandIn(features, oneHot, means)),
+      );
       const { weights, bias } = model.classifier;
-      const detachedLogits = tf.add(tf.matMul(stopGradient(features), weights as tf.Tensor2D, false, true), bias) as tf.Tensor2D;
+      const detachedLogits = tf.add<tf.Tensor2D>(tf.matMul(stopGradient(features), weights, false, true), bias);
       const classifierBranch = weightedMean(crossEntropyPerSample(detachedLogits, oneHot), perSampleClassValue(balancedWeights, oneHot));
       const peer = maskedRowAlignment(weights as tf.Tensor2D, stopGradient(centredMeans), seen);
       return tf.addN([tf.mul(alpha, representation), tf.mul(1 - alpha, classifierBranch), tf.mul(options.peerWeight, peer)]) as tf.Scalar;

@@ -4,7 +4,8 @@
 export function checkTrainCounts(trainCounts: readonly number[]): void {
   if (trainCounts.length < 2) throw new RangeError(`a method needs at least 2 classes, got ${trainCounts.length}`);
   trainCounts.forEach((count, c) => {
-    if (!Number.isInteger(count) || count < 1) throw new RangeError(`class ${c} has ${count} training samples: every class needs at least one`);
+    if (!Number.isInteger(count) || count < 1)
+      throw new RangeError(`class ${c} has ${count} training samples: every class needs at least one`);
   });
 }
 

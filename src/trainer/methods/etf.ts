@@ -48,7 +48,9 @@ export function simplexEtf(classCount: number, featureDim: number, seed: number)
   const d = featureDim;
   if (!Number.isInteger(C) || C < 2) throw new RangeError(`a simplex ETF needs at least 2 classes, got ${C}`);
   if (!Number.isInteger(d) || d < C - 1) {
-    throw new RangeError(`model.featureDim ${d} < C − 1 = ${C - 1}: a simplex ETF of ${C} classes needs at least ${C - 1} feature dimensions. Raise model.featureDim.`);
+    throw new RangeError(
+      `model.featureDim ${d} < C − 1 = ${C - 1}: a simplex ETF of ${C} classes needs at least ${C - 1} feature dimensions. Raise model.featureDim.`,
+    );
   }
   const random = SeededRandom.derive(seed, 'etf-classifier');
   const scale = Math.sqrt(C / (C - 1));
@@ -63,7 +65,9 @@ export function simplexEtf(classCount: number, featureDim: number, seed: number)
     return weights;
   }
   // d = C − 1: U from e_1 − 1/C, …, e_{C−1} − 1/C (a basis of 1^⊥).
-  const basis = orthonormalise(Array.from({ length: C - 1 }, (_, i) => Float64Array.from({ length: C }, (__, k) => (k === i ? 1 : 0) - 1 / C)));
+  const basis = orthonormalise(
+    Array.from({ length: C - 1 }, (_, i) => Float64Array.from({ length: C }, (__, k) => (k === i ? 1 : 0) - 1 / C)),
+  );
   const q = orthonormalise(gaussianVectors(C - 1, d, random)); // Q's columns
   for (let c = 0; c < C; c++) {
     for (let k = 0; k < d; k++) {
@@ -77,7 +81,7 @@ export function simplexEtf(classCount: number, featureDim: number, seed: number)
 
 /** Mean over the batch of ½ (w_yᵀh − ‖w_y‖ sg(‖h‖))² / sg(‖h‖). `weights` is W (C × d). */
 export function dotRegressionLoss(features: tf.Tensor2D, oneHot: tf.Tensor2D, weights: tf.Tensor2D): tf.Scalar {
-  const target = tf.matMul(oneHot, weights); // w_{y_i} per row
+  const target = tf.matMul<tf.Tensor2D>(oneHot, weights); // w_{y_i} per row
   const dot = tf.sum(tf.mul(target, features), 1);
   const targetNorm = tf.squeeze(rowNorms(target), [1]);
   const featureNorm = stopGradient(tf.squeeze(rowNorms(features), [1]));

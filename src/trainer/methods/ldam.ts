@@ -22,8 +22,14 @@ export function ldamMargins(trainCounts: readonly number[], maxMargin: number): 
 }
 
 /** The LDAM loss of a batch from its logits z (cosines, or raw logits): weighted mean of CE(s·(z − Δ_y e_y), y). */
-export function ldamLoss(logits: tf.Tensor2D, oneHot: tf.Tensor2D, margins: tf.Tensor1D, scale: number, classWeights?: tf.Tensor1D): tf.Scalar {
-  const shifted = tf.mul(tf.sub(logits, tf.mul(oneHot, margins)), scale) as tf.Tensor2D;
+export function ldamLoss(
+  logits: tf.Tensor2D,
+  oneHot: tf.Tensor2D,
+  margins: tf.Tensor1D,
+  scale: number,
+  classWeights?: tf.Tensor1D,
+): tf.Scalar {
+  const shifted = tf.mul<tf.Tensor2D>(tf.sub(logits, tf.mul(oneHot, margins)), scale);
   const perSample = crossEntropyPerSample(shifted, oneHot);
   return classWeights === undefined ? tf.mean(perSample) : weightedMean(perSample, perSampleClassValue(classWeights, oneHot));
 }

@@ -31,8 +31,8 @@ export class RunningClassMeans {
     readonly momentum: number,
   ) {
     if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`running-mean momentum must be in [0, 1), got ${momentum}`);
-    this.means = tf.variable(tf.zeros([classCount, featureDim]), false);
-    this.seenClasses = tf.variable(tf.zeros([classCount]), false);
+    this.means = tf.tidy(() => tf.variable(tf.zeros([classCount, featureDim]), false));
+    this.seenClasses = tf.tidy(() => tf.variable(tf.zeros([classCount]), false));
   }
 
   /** Folds one batch in (call inside the loss: the stored means are updated as a side effect, like batch-norm statistics). */
@@ -41,17 +41,17 @@ export class RunningClassMeans {
     const sums = tf.matMul(tf.transpose(oneHot), features); // C × d
     const batchMeans = tf.div(sums, tf.expandDims(tf.maximum(counts, 1), 1));
     const inBatch = tf.expandDims(tf.cast(tf.greater(counts, 0), 'float32'), 1); // C × 1
-    const seenBefore = tf.expandDims(this.seenClasses as tf.Tensor1D, 1);
+    const seenBefore = tf.expandDims(this.seenClasses, 1);
     const previous = this.means as tf.Tensor2D;
     // Weight of the batch mean: 1 − m for a class seen before, 1 for a new one, 0 for a class not in the batch.
     const batchWeight = tf.mul(inBatch, tf.sub(1, tf.mul(seenBefore, this.momentum)));
-    const means = tf.add(tf.mul(stopGradient(previous), tf.sub(1, batchWeight)), tf.mul(batchMeans, batchWeight)) as tf.Tensor2D;
-    const seen = tf.squeeze(tf.maximum(seenBefore, inBatch), [1]) as tf.Tensor1D;
+    const means = tf.add<tf.Tensor2D>(tf.mul(stopGradient(previous), tf.sub(1, batchWeight)), tf.mul(batchMeans, batchWeight));
+    const seen = tf.squeeze<tf.Tensor1D>(tf.maximum(seenBefore, inBatch), [1]);
     this.means.assign(stopGradient(means));
     this.seenClasses.assign(seen);
     const seenColumn = tf.expandDims(seen, 1);
     const globalMean = stopGradient(tf.div(tf.sum(tf.mul(means, seenColumn), 0, true), tf.maximum(tf.sum(seen), 1)));
-    return { means, centredMeans: tf.sub(means, globalMean) as tf.Tensor2D, seen };
+    return { means, centredMeans: tf.sub<tf.Tensor2D>(means, globalMean), seen };
   }
 
   /** Copies of the stored μ̂ (C × d, row-major) and the seen flags, for hooks that run outside the tape. */
@@ -65,7 +65,7 @@ export class RunningClassMeans {
       const seen = tf.clone(this.seenClasses) as tf.Tensor1D;
       const seenColumn = tf.expandDims(seen, 1);
       const globalMean = tf.div(tf.sum(tf.mul(this.means, seenColumn), 0, true), tf.maximum(tf.sum(seen), 1));
-      return { centredMeans: tf.sub(this.means, globalMean) as tf.Tensor2D, seen };
+      return { centredMeans: tf.sub<tf.Tensor2D>(this.means, globalMean), seen };
     });
   }
 

@@ -74,7 +74,12 @@ export function spaceAlignmentSlerp(options: MethodOptions<'spa-slerp'>, context
  * An orthonormal basis (d × r, row-major) of the column span of M (d × C, given as C rows m_c of length d): from the
  * Gram matrix G = MᵀM = V Λ Vᵀ, the columns M v_k / √λ_k for λ_k > tolerance · λ_max (float64 throughout).
  */
-export function spanBasis(rows: Float64Array | Float32Array, classCount: number, featureDim: number, relativeTolerance = 1e-6): { basis: Float64Array; rank: number } {
+export function spanBasis(
+  rows: Float64Array | Float32Array,
+  classCount: number,
+  featureDim: number,
+  relativeTolerance = 1e-6,
+): { basis: Float64Array; rank: number } {
   const gram = new Matrix(classCount, classCount);
   for (let i = 0; i < classCount; i++) {
     for (let j = i; j < classCount; j++) {
@@ -103,7 +108,14 @@ export function spanBasis(rows: Float64Array | Float32Array, classCount: number,
 }
 
 /** (1 − s)·W + s·W Q Qᵀ for W (C × d) and Q (d × r), both row-major; returned as float32 C × d. */
-export function projectRows(weights: Float32Array, classCount: number, featureDim: number, basis: Float64Array, rank: number, strength: number): Float32Array {
+export function projectRows(
+  weights: Float32Array,
+  classCount: number,
+  featureDim: number,
+  basis: Float64Array,
+  rank: number,
+  strength: number,
+): Float32Array {
   const projected = new Float32Array(weights.length);
   const coordinates = new Float64Array(rank);
   for (let c = 0; c < classCount; c++) {
@@ -133,7 +145,7 @@ export function spaceAlignmentProjection(options: MethodOptions<'spa-proj'>, con
     },
     afterStep: (model) => {
       const { centredMeans, seen } = runningMeans.centred();
-      const rows = centredMeans.dataSync();
+      const rows = centredMeans.dataSync() as Float32Array;
       const allSeen = seen.dataSync().every((flag) => flag > 0);
       tf.dispose([centredMeans, seen]);
       if (!allSeen) return;

@@ -18,7 +18,7 @@ export function stopGradient<T extends tf.Tensor>(x: T): T {
 
 /** ‖x_i‖ of each row of an N × d matrix, as an N × 1 column. */
 export function rowNorms(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.sqrt(tf.add(tf.sum(tf.square(x), 1, true), NORM_EPSILON_SQUARED));
+  return tf.sqrt(tf.add(tf.sum(tf.square(x), 1, true), NORM_EPSILON_SQUARED)) as tf.Tensor2D;
 }
 
 /** x_i / ‖x_i‖ for each row. */
@@ -33,7 +33,7 @@ export function rowCosines(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor1D {
 
 /** Per-sample softmax cross-entropy −log softmax(z)_y, a vector of N. */
 export function crossEntropyPerSample(logits: tf.Tensor2D, oneHot: tf.Tensor2D): tf.Tensor1D {
-  return tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1));
+  return tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1)) as tf.Tensor1D;
 }
 
 /** A per-class vector (length C) picked by each sample's label: v_{y_i}, a vector of N. */

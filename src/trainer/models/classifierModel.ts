@@ -22,6 +22,18 @@ export interface ModelDescription {
   hiddenUnits?: number[];
   /** resnet only: channels of the first stage. */
   width?: number;
+  /**
+   * How the feature layer ends: 'relu' (default when absent) or 'l2-normalised' (no final ReLU, h/‖h‖), which a fixed
+   * ETF classifier needs (Yang et al., NeurIPS 2022): on ReLU features its loss is also minimised by h → 0.
+   */
+  featureOutput?: 'relu' | 'l2-normalised';
+}
+
+/** The last step of every feature layer, per `ModelDescription.featureOutput`. */
+export function finishFeatures(h: tf.Tensor2D, featureOutput: ModelDescription['featureOutput']): tf.Tensor2D {
+  if (featureOutput !== 'l2-normalised') return tf.relu(h);
+  // √(‖h‖² + 1e-12) guards a zero row; it leaves rows of norm ≫ 1e-6 unchanged in float32.
+  return tf.div(h, tf.sqrt(tf.add(tf.sum(tf.square(h), 1, true), 1e-12)));
 }
 
 export interface ForwardResult {

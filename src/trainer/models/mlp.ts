@@ -1,6 +1,6 @@
 /** MLP: flatten → [dense + ReLU] per hidden width → dense(featureDim) + ReLU = h → classifier. */
 import * as tf from '@tensorflow/tfjs';
-import { type ClassifierModel, linearClassifier, type ModelDescription, StoredClassifierModel } from './classifierModel';
+import { type ClassifierModel, finishFeatures, linearClassifier, type ModelDescription, StoredClassifierModel } from './classifierModel';
 import { denseLayer } from './layers';
 import { ParameterStore } from './parameterStore';
 
@@ -15,7 +15,9 @@ export function buildMlp(description: ModelDescription, seed: number): Classifie
   const head = linearClassifier(store, seed, description.featureDim, description.numClasses);
   const body = (x: tf.Tensor4D): tf.Tensor2D => {
     let h = tf.reshape<tf.Rank.R2>(x, [x.shape[0], -1]);
-    for (const layer of layers) h = tf.relu(layer.apply(h));
+    layers.forEach((layer, index) => {
+      h = index === layers.length - 1 ? finishFeatures(layer.apply(h), description.featureOutput) : tf.relu(layer.apply(h));
+    });
     return h;
   };
   return new StoredClassifierModel(description, store, body, head);

@@ -10,7 +10,7 @@
  * dense+ReLU features of dimension featureDim. Set featureDim = 4·width for the paper's network.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type ClassifierModel, linearClassifier, type ModelDescription, StoredClassifierModel } from './classifierModel';
+import { type ClassifierModel, finishFeatures, linearClassifier, type ModelDescription, StoredClassifierModel } from './classifierModel';
 import { batchNormLayer, convLayer, denseLayer } from './layers';
 import { ParameterStore } from './parameterStore';
 
@@ -40,7 +40,15 @@ function subsampleAndPad(x: tf.Tensor4D, stride: number, extraChannels: number):
   ]);
 }
 
-function basicBlock(store: ParameterStore, seed: number, name: string, inChannels: number, outChannels: number, stride: number): Block {
+function basicBlock(
+  store: ParameterStore,
+  seed: number,
+  name: string,
+  inChannels: number,
+  outChannels: number,
+  stride: number,
+  finalRelu = true,
+): Block {
   const conv1 = convLayer(store, seed, `${name}/conv1`, { kernelSize: 3, inChannels, outChannels, stride, bias: false });
   const bn1 = batchNormLayer(store, `${name}/bn1`, outChannels);
   const conv2 = convLayer(store, seed, `${name}/conv2`, { kernelSize: 3, inChannels: outChannels, outChannels, bias: false });
@@ -49,7 +57,8 @@ function basicBlock(store: ParameterStore, seed: number, name: string, inChannel
   return (x, training) => {
     const y = bn2.apply(conv2.apply(tf.relu(bn1.apply(conv1.apply(x), training))), training);
     const shortcut = reshapes ? subsampleAndPad(x, stride, outChannels - inChannels) : x;
-    return tf.relu(tf.add(y, shortcut)) as tf.Tensor4D;
+    const sum = tf.add<tf.Tensor4D>(y, shortcut);
+    return finalRelu ? tf.relu(sum) : sum;
   };
 }
 
@@ -71,7 +80,10 @@ export function buildResnet(description: ModelDescription, depth: number, seed: 
   channels.forEach((outChannels, stage) => {
     for (let index = 0; index < blocksPerStage; index++) {
       const stride = stage > 0 && index === 0 ? 2 : 1;
-      blocks.push(basicBlock(store, seed, `stage${stage + 1}/block${index}`, inChannels, outChannels, stride));
+      // featureOutput 'l2-normalised' without a projection: the pooled last block is h, so that block has no final ReLU.
+      const last = stage === channels.length - 1 && index === blocksPerStage - 1;
+      const finalRelu = !(last && description.featureOutput === 'l2-normalised' && description.featureDim === 4 * width);
+      blocks.push(basicBlock(store, seed, `stage${stage + 1}/block${index}`, inChannels, outChannels, stride, finalRelu));
       inChannels = outChannels;
     }
   });
@@ -83,7 +95,8 @@ export function buildResnet(description: ModelDescription, depth: number, seed: 
     let y = tf.relu(stemNorm.apply(stem.apply(x), training));
     for (const block of blocks) y = block(y, training);
     const pooled = tf.mean<tf.Tensor2D>(y, [1, 2]);
-    return projection === undefined ? pooled : tf.relu(projection.apply(pooled));
+    if (projection !== undefined) return finishFeatures(projection.apply(pooled), description.featureOutput);
+    return description.featureOutput === 'l2-normalised' ? finishFeatures(pooled, description.featureOutput) : pooled;
   };
   return new StoredClassifierModel(description, store, body, head);
 }

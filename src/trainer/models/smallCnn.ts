@@ -4,7 +4,7 @@
  * 'valid', so 28×28 gives 7×7×64 before the dense layer and inputs must be at least 4×4.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type ClassifierModel, linearClassifier, type ModelDescription, StoredClassifierModel } from './classifierModel';
+import { type ClassifierModel, finishFeatures, linearClassifier, type ModelDescription, StoredClassifierModel } from './classifierModel';
 import { convLayer, denseLayer } from './layers';
 import { ParameterStore } from './parameterStore';
 
@@ -26,7 +26,7 @@ export function buildSmallCnn(description: ModelDescription, seed: number): Clas
   const body = (x: tf.Tensor4D): tf.Tensor2D => {
     let y = tf.maxPool(tf.relu(conv1.apply(x)), 2, 2, 'valid');
     y = tf.maxPool(tf.relu(conv2.apply(y)), 2, 2, 'valid');
-    return tf.relu(features.apply(tf.reshape<tf.Rank.R2>(y, [y.shape[0], flatUnits])));
+    return finishFeatures(features.apply(tf.reshape<tf.Rank.R2>(y, [y.shape[0], flatUnits])), description.featureOutput);
   };
   return new StoredClassifierModel(description, store, body, head);
 }

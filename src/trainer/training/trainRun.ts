@@ -8,12 +8,14 @@ import type { RunFolder } from '../runFolder';
 import { writeJsonAtomically } from '../runFolder';
 import { selectBackend } from '../backend/selectBackend';
 import { defaultDatasetCacheDirectory, loadDatasetSplits, normalisationStatistics, toFloatBatch } from '../data';
-import type { ChannelStatistics, DatasetSplits } from '../data';
+import type { ChannelStatistics } from '../data';
 import { SeededRandom } from '../random';
-import { createModel } from '../models/createModel';
+import { buildModel, describeModel } from '../models/createModel';
+import type { ClassifierModel } from '../models/classifierModel';
 import { CollapseTracker, evaluateNeuralCollapse } from '../metrics';
 import type { ClassMeanGeometry } from '../metrics';
-import { createMethod } from '../methods';
+import { classBalancedOrder, createMethod, DEFAULT_EPOCH_PLAN, loadTrainingData } from '../methods';
+import type { EpochPlan, TrainingData, TrainingMethod } from '../methods';
 import { Optimizer } from './optimizer';
 import { learningRateAt } from './learningRateSchedule';
 import { collectFeatures } from './evaluate';
@@ -48,20 +50,32 @@ export async function trainRun({ stored, folder, reporter, stop, resume }: Train
     for (const skipped of backend.reasons) reporter.report({ type: 'log', level: 'info', message: `backend ${skipped.backend} skipped: ${skipped.skipped}` });
     reporter.report({ type: 'log', level: 'info', message: `backend: ${backend.detail}` });
 
-    const splits = await loadDatasetSplits(config.dataset, config.imbalance, config.seed, {
-      configDir: dirname(stored.sourceFile),
-      cacheDir: defaultDatasetCacheDirectory(),
-      onProgress: (message: string) => reporter.report({ type: 'log', level: 'info', message }),
-    });
+    // Methods with auxiliary classes (granularity) load the data their own way; the rest get the config's splits.
+    const splits = await loadTrainingData(config.method, config.imbalance, config.seed, (imbalance) =>
+      loadDatasetSplits(config.dataset, imbalance, config.seed, {
+        configDir: dirname(stored.sourceFile),
+        cacheDir: defaultDatasetCacheDirectory(),
+        onProgress: (message: string) => reporter.report({ type: 'log', level: 'info', message }),
+      }),
+    );
     const { train, test } = splits;
-    const classCount = train.classNames.length;
+    const classCount = splits.classNames.length;
     const stats = config.augmentation.normalise ? normalisationStatistics(train) : undefined;
-    const model = createModel(config.model, { inputShape: [train.height, train.width, train.channels], numClasses: classCount, seed: config.seed });
-    const method = createMethod(config.method);
+    const method = createMethod(config.method, {
+      trainCounts: splits.rowTrainCounts,
+      targetClassCount: classCount,
+      featureDim: config.model.featureDim,
+      totalEpochs: config.epochs,
+      seed: config.seed,
+      learningRate: config.optimizer.learningRate,
+    });
+    const description = describeModel(config.model, { inputShape: [train.height, train.width, train.channels], numClasses: splits.rowTrainCounts.length });
+    if (method.featureOutput !== undefined && method.featureOutput !== 'relu') description.featureOutput = method.featureOutput;
+    const model = buildModel(description, config.seed);
     method.prepare?.(model);
-    const optimizer = new Optimizer(config.optimizer);
+    let optimizer = new Optimizer(config.optimizer);
     let startEpoch = 0;
-    const tracker = new CollapseTracker({ collapseCosine: config.metrics.collapseCosine, collapseRecall: config.metrics.collapseRecall }, train.classNames);
+    const tracker = new CollapseTracker({ collapseCosine: config.metrics.collapseCosine, collapseRecall: config.metrics.collapseRecall }, splits.classNames);
     if (resume) {
       startEpoch = (await loadCheckpoint(folder.checkpointPath, model, optimizer)).epoch;
       replayCollapseHistory(folder.eventsPath, tracker, startEpoch);
@@ -78,7 +92,7 @@ export async function trainRun({ stored, folder, reporter, stop, resume }: Train
       startedAt: new Date().toISOString(),
       config: config as unknown as Record<string, unknown>,
       backend: { name: backend.name, skipped: backend.reasons.map(({ backend: name, skipped }) => ({ backend: name, reason: skipped })) },
-      dataset: { source: splits.source, classNames: train.classNames, trainCounts: splits.trainCounts, testCount: test.count },
+      dataset: { source: splits.source, classNames: splits.classNames, trainCounts: splits.trainCounts, testCount: test.count },
       totalEpochs: config.epochs,
       startEpoch,
       diagnostics,
@@ -92,7 +106,12 @@ export async function trainRun({ stored, folder, reporter, stop, resume }: Train
     let epoch = startEpoch;
     let stopped = false;
     while (epoch < config.epochs && !stopped) {
-      const finished = trainEpoch({ splits, stats, model, method, optimizer, epoch: epoch + 1, stored, stop });
+      const plan = method.planEpoch?.(epoch + 1, model) ?? DEFAULT_EPOCH_PLAN;
+      if (plan.resetOptimizer) {
+        optimizer.dispose();
+        optimizer = new Optimizer(config.optimizer);
+      }
+      const finished = trainEpoch({ splits, stats, model, method, plan, optimizer, epoch: epoch + 1, stored, stop });
       if (finished.aborted) {
         stopped = true;
         break;
@@ -111,7 +130,7 @@ export async function trainRun({ stored, folder, reporter, stop, resume }: Train
       if (!Number.isFinite(finished.loss)) throw Object.assign(new Error(`the loss became ${finished.loss} at epoch ${epoch}: training diverged. Lower optimizer.learningRate.`), { epoch });
       if (epoch % config.evaluation.everyEpochs === 0 || epoch === config.epochs) {
         const started = Date.now();
-        const reports = evaluate(splits, stats, model, stored, epoch);
+        const reports = evaluate(splits, stats, model, method, stored, epoch);
         const recallSource = reports.find((report) => report.split === 'test') ?? reports[0];
         const collapse = recallSource === undefined ? tracker.flag : tracker.update(recallSource);
         reporter.report({ type: 'metrics/didUpdate', epoch, reports, collapse, evaluationMs: Date.now() - started });
@@ -134,6 +153,7 @@ export async function trainRun({ stored, folder, reporter, stop, resume }: Train
     });
     model.dispose();
     optimizer.dispose();
+    method.dispose?.();
     return { stopped, epoch };
   } finally {
     rmSync(folder.pidPath, { force: true });
@@ -141,10 +161,11 @@ export async function trainRun({ stored, folder, reporter, stop, resume }: Train
 }
 
 interface EpochInput {
-  splits: DatasetSplits;
+  splits: TrainingData;
   stats: ChannelStatistics | undefined;
-  model: ReturnType<typeof createModel>;
-  method: ReturnType<typeof createMethod>;
+  model: ClassifierModel;
+  method: TrainingMethod;
+  plan: EpochPlan;
   optimizer: Optimizer;
   /** 1-based. */
   epoch: number;
@@ -153,22 +174,30 @@ interface EpochInput {
 }
 
 /** One pass over the shuffled training set; stops after the current step when a stop is requested. */
-function trainEpoch({ splits, stats, model, method, optimizer, epoch, stored, stop }: EpochInput) {
+function trainEpoch({ splits, stats, model, method, plan, optimizer, epoch, stored, stop }: EpochInput) {
   const { config } = stored;
   const { train } = splits;
   const started = Date.now();
   // One random stream per epoch (shuffle + augmentation): a resumed run sees the same batches as an uninterrupted one.
   const random = SeededRandom.derive(config.seed, 'epoch', epoch);
-  const order = Int32Array.from({ length: train.count }, (_, i) => i);
-  random.shuffle(order);
+  const classCount = splits.rowTrainCounts.length;
+  let order: Int32Array;
+  if (plan.sampling === 'class-balanced') order = classBalancedOrder(train.labels, classCount, train.count, random);
+  else {
+    order = Int32Array.from({ length: train.count }, (_, i) => i);
+    random.shuffle(order);
+  }
   const stepsPerEpoch = Math.ceil(train.count / config.batchSize);
-  const classCount = train.classNames.length;
+  // A classifier-only stage trains W and b on a body in inference mode (batch norm frozen).
+  const variables = plan.classifierOnly ? [model.classifier.weights, model.classifier.bias].filter((variable) => variable.trainable) : model.trainableVariables;
   let lossSum = 0;
   let correct = 0;
   let seen = 0;
   for (let step = 0; step < stepsPerEpoch; step++) {
     if (stop.requested) return { aborted: true as const };
-    optimizer.learningRate = learningRateAt(epoch - 1 + step / stepsPerEpoch, config.optimizer, config.schedule, config.epochs);
+    optimizer.learningRate = plan.learningRate
+      ? plan.learningRate(step / stepsPerEpoch)
+      : learningRateAt(epoch - 1 + step / stepsPerEpoch, config.optimizer, config.schedule, config.epochs);
     const indices = order.subarray(step * config.batchSize, Math.min((step + 1) * config.batchSize, train.count));
     const pixels = toFloatBatch(train, indices, {
       ...(stats === undefined ? {} : { stats }),
@@ -182,11 +211,12 @@ function trainEpoch({ splits, stats, model, method, optimizer, epoch, stored, st
       const labels = tf.tensor1d(labelValues, 'int32');
       const oneHot = tf.oneHot(labels, classCount).toFloat() as tf.Tensor2D;
       return optimizer.minimize(() => {
-        const { features, logits } = model.forward(x, true);
+        const { features, logits } = model.forward(x, !plan.classifierOnly);
         batchCorrect = tf.sum(tf.equal(tf.argMax(logits, 1), labels)).dataSync()[0] ?? 0;
-        return method.loss({ features, logits, labels, oneHot, epoch });
-      }, model.trainableVariables);
+        return method.loss({ features, logits, labels, oneHot, epoch, model });
+      }, variables);
     });
+    method.afterStep?.(model);
     lossSum += loss * indices.length;
     correct += batchCorrect;
     seen += indices.length;
@@ -202,15 +232,19 @@ function trainEpoch({ splits, stats, model, method, optimizer, epoch, stored, st
   };
 }
 
-/** Every metric on each configured split; the test split's nearest-centre rule uses the training class means. */
-function evaluate(splits: DatasetSplits, stats: ChannelStatistics | undefined, model: ReturnType<typeof createModel>, stored: StoredRunConfig, epoch: number): EvaluationReport[] {
+/**
+ * Every metric on each configured split; the test split's nearest-centre rule uses the training class means. A method
+ * may replace the classifier that predicts (post-hoc adjustment, auxiliary rows masked): the metrics then use it, and
+ * predictions are recomputed from it.
+ */
+function evaluate(splits: TrainingData, stats: ChannelStatistics | undefined, model: ClassifierModel, method: TrainingMethod, stored: StoredRunConfig, epoch: number): EvaluationReport[] {
   const { config } = stored;
-  const classifier = model.classifierWeights();
+  const classifier = method.evaluationClassifier ? method.evaluationClassifier(model.classifierWeights()) : model.classifierWeights();
   const reports: EvaluationReport[] = [];
   let trainGeometry: ClassMeanGeometry | undefined;
   const order = [...config.evaluation.splits].sort((a, b) => (a === 'train' ? -1 : b === 'train' ? 1 : 0));
   for (const split of order) {
-    const dataset = split === 'train' ? splits.train : splits.test;
+    const dataset = split === 'train' ? splits.evaluationTrain : splits.test;
     const collected = collectFeatures(model, dataset, stats);
     const { report, geometry } = evaluateNeuralCollapse({
       epoch,
@@ -221,7 +255,7 @@ function evaluate(splits: DatasetSplits, stats: ChannelStatistics | undefined, m
       classifier,
       trainCounts: splits.trainCounts,
       metrics: config.metrics,
-      predictions: collected.predictions,
+      ...(method.evaluationClassifier ? {} : { predictions: collected.predictions }),
       ...(trainGeometry === undefined ? {} : { trainGeometry }),
     });
     if (split === 'train') trainGeometry = geometry;

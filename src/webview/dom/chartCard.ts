@@ -5,12 +5,14 @@
  */
 import type { ChartId } from '../../protocol/dashboard';
 import { element, setAttribute, setText } from './elements';
+import { renderLegend } from './legend';
+import type { LegendEntry } from './legend';
 
 export interface CardOptions {
   /** Spans the whole grid row. */
   wide?: boolean;
   frameClass?: string;
-  onExport: (chart: ChartId, canvas: HTMLCanvasElement, title: string) => void;
+  onExport: (chart: ChartId, canvas: HTMLCanvasElement, title: string, legend: readonly LegendEntry[]) => void;
 }
 
 export class ChartCard {
@@ -25,6 +27,7 @@ export class ChartCard {
   private readonly description: HTMLParagraphElement;
   private readonly empty: HTMLParagraphElement;
   private title = '';
+  private legendEntries: readonly LegendEntry[] = [];
 
   constructor(
     readonly id: ChartId,
@@ -36,7 +39,14 @@ export class ChartCard {
       text: 'PNG',
       attributes: { type: 'button', title: 'Save this chart as a PNG image', 'data-action': 'export-png' },
     });
-    exportButton.addEventListener('click', () => options.onExport(id, this.canvas, this.title));
+    exportButton.addEventListener('click', () =>
+      options.onExport(
+        id,
+        this.canvas,
+        this.title,
+        this.legendEntries.filter((entry) => !entry.hidden),
+      ),
+    );
     this.description = element('p', { className: 'card-description' });
     this.canvas = element('canvas', { attributes: { role: 'img' } });
     this.sizer = element('div', { className: 'chart-sizer' }, [this.canvas]);
@@ -58,6 +68,12 @@ export class ChartCard {
     this.title = title;
     setText(this.heading, title);
     setText(this.description, description);
+  }
+
+  /** The legend under the title; exported PNGs repeat it. */
+  setLegend(entries: readonly LegendEntry[], onToggle?: (key: string) => void): void {
+    this.legendEntries = entries;
+    renderLegend(this.legend, entries, onToggle);
   }
 
   setAriaLabel(label: string): void {

@@ -1,6 +1,6 @@
 /**
  * Chart.js v4, registered piece by piece so that esbuild keeps only what the dashboard uses, with the defaults every
- * chart shares: no animation (live data), no parsing (data arrive as {x, y}), theme colours and fonts.
+ * chart shares (legends are drawn in the DOM, so Chart.js's Legend plugin is left out): no animation (live data), no parsing (data arrive as {x, y}), theme colours and fonts.
  */
 import {
   BarController,
@@ -8,7 +8,6 @@ import {
   CategoryScale,
   Chart,
   Decimation,
-  Legend,
   LinearScale,
   LineController,
   LineElement,
@@ -35,7 +34,6 @@ export function setUpCharts(theme: Theme): void {
       CategoryScale,
       Decimation,
       Tooltip,
-      Legend,
     );
     registered = true;
   }

@@ -27,13 +27,34 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<st
 export function swatch(entry: Pick<LegendEntry, 'color' | 'dash' | 'marker'>): SVGSVGElement {
   const root = svg('svg', { width: 28, height: 12, viewBox: '0 0 28 12', 'aria-hidden': 'true', class: 'swatch' });
   if (entry.marker === 'bar' || entry.marker === 'hatched-bar') {
-    root.append(svg('rect', { x: 8, y: 1, width: 12, height: 10, fill: entry.color, 'fill-opacity': entry.marker === 'bar' ? 0.75 : 0.3, stroke: entry.color }));
+    root.append(
+      svg('rect', {
+        x: 8,
+        y: 1,
+        width: 12,
+        height: 10,
+        fill: entry.color,
+        'fill-opacity': entry.marker === 'bar' ? 0.75 : 0.3,
+        stroke: entry.color,
+      }),
+    );
     if (entry.marker === 'hatched-bar') {
-      for (const offset of [0, 4, 8]) root.append(svg('line', { x1: 8 + offset, y1: 11, x2: 12 + offset, y2: 1, stroke: entry.color, 'stroke-width': 1.5 }));
+      for (const offset of [0, 4, 8])
+        root.append(svg('line', { x1: 8 + offset, y1: 11, x2: 12 + offset, y2: 1, stroke: entry.color, 'stroke-width': 1.5 }));
     }
     return root;
   }
-  root.append(svg('line', { x1: 1, y1: 6, x2: 27, y2: 6, stroke: entry.color, 'stroke-width': 2, 'stroke-dasharray': DASH_PATTERNS[entry.dash].join(' ') || 'none' }));
+  root.append(
+    svg('line', {
+      x1: 1,
+      y1: 6,
+      x2: 27,
+      y2: 6,
+      stroke: entry.color,
+      'stroke-width': 2,
+      'stroke-dasharray': DASH_PATTERNS[entry.dash].join(' ') || 'none',
+    }),
+  );
   root.append(markerShape(entry.marker, entry.color));
   return root;
 }
@@ -69,7 +90,14 @@ export function renderLegend(list: HTMLUListElement, entries: readonly LegendEnt
     ...entries.map((entry) => {
       const content = [swatch(entry), element('span', { text: entry.label })];
       if (onToggle === undefined) return element('li', { className: 'legend-item' }, content);
-      const button = element('button', { className: 'legend-toggle', attributes: { type: 'button', 'aria-pressed': String(!entry.hidden), title: `Show or hide ${entry.label}` } }, content);
+      const button = element(
+        'button',
+        {
+          className: 'legend-toggle',
+          attributes: { type: 'button', 'aria-pressed': String(!entry.hidden), title: `Show or hide ${entry.label}` },
+        },
+        content,
+      );
       button.addEventListener('click', () => onToggle(entry.key));
       return element('li', { className: `legend-item${entry.hidden ? ' is-hidden' : ''}` }, [button]);
     }),

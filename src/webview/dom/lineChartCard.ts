@@ -5,8 +5,7 @@ import { formatMetric, formatPercent } from '../format';
 import { Chart } from './chartSetup';
 import { ChartCard } from './chartCard';
 import type { CardOptions } from './chartCard';
-import { renderLegend } from './legend';
-import { DASH_PATTERNS } from './theme';
+import { DASH_PATTERNS, withAlpha } from './theme';
 import type { Theme } from './theme';
 
 /** Markers on every point up to this many; beyond, on about this many points per series (the dash still tells lines apart). */
@@ -38,11 +37,17 @@ const referenceLinesPlugin: Plugin<'line'> = {
       ctx.lineTo(chartArea.right, y);
       ctx.stroke();
       ctx.setLineDash([]);
-      ctx.fillStyle = theme.colors[line.color];
+      // The label on a backing of the page colour, so that lines crossing it do not make it unreadable.
       ctx.font = `${Math.max(10, theme.fontSize - 2)}px ${theme.fontFamily}`;
       ctx.textAlign = 'right';
       ctx.textBaseline = 'bottom';
-      ctx.fillText(line.label, chartArea.right - 4, y - 2);
+      const width = ctx.measureText(line.label).width;
+      const above = y - 14 > chartArea.top;
+      const baseline = above ? y - 2 : y + 14;
+      ctx.fillStyle = withAlpha(theme.background, 0.85);
+      ctx.fillRect(chartArea.right - 6 - width, baseline - 12, width + 4, 13);
+      ctx.fillStyle = theme.colors[line.color];
+      ctx.fillText(line.label, chartArea.right - 4, baseline);
     }
     ctx.restore();
   },
@@ -65,8 +70,7 @@ export class LineChartCard {
     this.card.setHeader(view.title, view.description);
     this.card.setAriaLabel(view.ariaLabel);
     this.card.setEmpty(view.emptyText);
-    renderLegend(
-      this.card.legend,
+    this.card.setLegend(
       [
         ...view.series.map((series) => ({
           key: series.key,
@@ -76,7 +80,14 @@ export class LineChartCard {
           marker: series.marker,
           hidden: this.hidden.has(series.key),
         })),
-        ...view.references.map((reference) => ({ key: `ref:${reference.label}`, label: reference.label, color: theme.colors[reference.color], dash: reference.dash, marker: 'cross' as const, hidden: false })),
+        ...view.references.map((reference) => ({
+          key: `ref:${reference.label}`,
+          label: reference.label,
+          color: theme.colors[reference.color],
+          dash: reference.dash,
+          marker: 'cross' as const,
+          hidden: false,
+        })),
       ],
       (key) => {
         if (key.startsWith('ref:')) return;
@@ -88,7 +99,12 @@ export class LineChartCard {
     const datasets = view.series.map((series) => this.dataset(series, theme));
     const options = this.options(view, theme);
     if (this.chart === undefined) {
-      this.chart = new Chart<'line', Point[]>(this.card.canvas, { type: 'line', data: { datasets }, options, plugins: [referenceLinesPlugin] });
+      this.chart = new Chart<'line', Point[]>(this.card.canvas, {
+        type: 'line',
+        data: { datasets },
+        options,
+        plugins: [referenceLinesPlugin],
+      });
       return;
     }
     this.chart.data.datasets = datasets;
@@ -108,7 +124,8 @@ export class LineChartCard {
       borderWidth: theme.lineWidth,
       borderDash: DASH_PATTERNS[series.dash],
       pointStyle: series.marker,
-      pointRadius: (context: ScriptableContext<'line'>) => (context.dataIndex % step === 0 || context.dataIndex === series.points.length - 1 ? 3 : 0),
+      pointRadius: (context: ScriptableContext<'line'>) =>
+        context.dataIndex % step === 0 || context.dataIndex === series.points.length - 1 ? 3 : 0,
       pointHoverRadius: 5,
       pointBorderWidth: 1,
       tension: 0,

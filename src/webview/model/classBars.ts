@@ -171,7 +171,10 @@ export function classBarsAriaLabel(report: EvaluationReport, collapse: CollapseF
   const counts = report.trainCounts;
   const groups = report.shotGroupAccuracy;
   const groupText = SHOT_GROUPS.filter((group) => report.shotGroups[group].length > 0)
-    .map((group) => `${group === 'many' ? 'Many' : group === 'medium' ? 'Medium' : 'Few'}-shot ${formatPercent(groups[group])} (${report.shotGroups[group].length} classes)`)
+    .map(
+      (group) =>
+        `${group === 'many' ? 'Many' : group === 'medium' ? 'Medium' : 'Few'}-shot ${formatPercent(groups[group])} (${report.shotGroups[group].length} classes)`,
+    )
     .join(', ');
   const head = `Per-class ${report.split} recall at epoch ${report.epoch} for ${formatCount(counts.length)} classes, head to tail (n = ${formatCount(Math.max(0, ...counts))} … ${formatCount(Math.min(...counts))})`;
   const flaggedText =

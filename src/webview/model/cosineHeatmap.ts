@@ -58,11 +58,13 @@ export function cosineHeatmaps(report: EvaluationReport, classNames: readonly st
   const titles: Record<HeatmapId, { title: string; description: string }> = {
     'cosine-classifier': {
       title: 'Classifier rows · cos(w_c, w_c′)',
-      description: 'Pairwise cosines of the last-layer weight rows, head → tail. Under minority collapse the tail block turns bright (cosines → 1).',
+      description:
+        'Pairwise cosines of the last-layer weight rows, head → tail. Under minority collapse the tail block turns bright (cosines → 1).',
     },
     'cosine-class-means': {
       title: `Class means · cos(μ_c − μ_G, μ_c′ − μ_G) · ${report.split}`,
-      description: 'Pairwise cosines of the centred class means, head → tail. Imbalance distorts the features too, not only the classifier.',
+      description:
+        'Pairwise cosines of the centred class means, head → tail. Imbalance distorts the features too, not only the classifier.',
     },
   };
   if (matrices.kind === 'full') {
@@ -90,7 +92,7 @@ export function cosineHeatmaps(report: EvaluationReport, classNames: readonly st
         etfCosine: etf,
         meanOffDiagonal: mean,
         blocks: null,
-        note: `${formatCount(size)} × ${formatCount(size)} classes, head → tail.`,
+        note: `${formatCount(size)} × ${formatCount(size)} classes, head → tail; the diagonal (cos = 1) is drawn neutral.`,
         ariaLabel: heatmapAriaLabel(titles[id].title, report.epoch, size, 'classes', mean, etf, tailBlockMean(cells, size, segments)),
       };
     };
@@ -117,7 +119,15 @@ export function cosineHeatmaps(report: EvaluationReport, classNames: readonly st
       meanOffDiagonal: mean,
       blocks: blockTable(matrices.shotGroups, which),
       note: `Summary: ${formatCount(report.classCount)} classes in ${size} bins of ${Math.min(...binSizes)}–${Math.max(...binSizes)} (block means of pairwise cosines), head → tail.`,
-      ariaLabel: heatmapAriaLabel(titles[id].title, report.epoch, size, 'bins of classes', mean, etf, tailBlockMean(cells, size, binSegments)),
+      ariaLabel: heatmapAriaLabel(
+        titles[id].title,
+        report.epoch,
+        size,
+        'bins of classes',
+        mean,
+        etf,
+        tailBlockMean(cells, size, binSegments),
+      ),
     };
   };
   return [build('cosine-classifier', 'classifier', classifierEtf), build('cosine-class-means', 'classMeans', meansEtf)];
@@ -153,7 +163,11 @@ function meanOffDiagonal(cells: Float64Array, size: number): number | null {
 }
 
 /** Mean off-diagonal cosine inside the last (tail-most) segment. */
-function tailBlockMean(cells: Float64Array, size: number, segments: readonly HeatmapSegment[]): { label: string; mean: number | null } | null {
+function tailBlockMean(
+  cells: Float64Array,
+  size: number,
+  segments: readonly HeatmapSegment[],
+): { label: string; mean: number | null } | null {
   const tail = segments.at(-1);
   if (tail === undefined || segments.length < 2) return null;
   let sum = 0;

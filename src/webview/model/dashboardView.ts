@@ -68,7 +68,9 @@ const STATUS_TEXT: Record<RunStatusName, string> = {
 export function dashboardView(state: DashboardState, cache: DetailCache = new DetailCache()): DashboardView {
   const notices: string[] = [];
   if (state.missingRunIds.length > 0) {
-    notices.push(`Waiting for ${state.missingRunIds.length === 1 ? 'run' : 'runs'} ${state.missingRunIds.join(', ')}: not loaded (yet), or deleted.`);
+    notices.push(
+      `Waiting for ${state.missingRunIds.length === 1 ? 'run' : 'runs'} ${state.missingRunIds.join(', ')}: not loaded (yet), or deleted.`,
+    );
   }
   const splitsAvailable = availableSplits(state.runs);
   const split = splitsAvailable.includes(state.ui.split) ? state.ui.split : (splitsAvailable[0] ?? state.ui.split);
@@ -99,10 +101,19 @@ export function dashboardView(state: DashboardState, cache: DetailCache = new De
 
   const run = state.runs[0];
   if (run === undefined) {
-    return { ...base, header: { title: 'Neural Collapse Monitor', status: null, statusText: '', meta: [] }, cards: [], lineCharts: [], detail: null, compare: [] };
+    return {
+      ...base,
+      header: { title: 'Neural Collapse Monitor', status: null, statusText: '', meta: [] },
+      cards: [],
+      lineCharts: [],
+      detail: null,
+      compare: [],
+    };
   }
   if (run.status === 'failed') {
-    notices.push(`The run failed${run.ended?.error ? `: ${run.ended.error}` : '.'}${run.errorTail.length > 0 ? ` Last trainer output: ${run.errorTail.slice(-3).join(' ⏎ ')}` : ''}`);
+    notices.push(
+      `The run failed${run.ended?.error ? `: ${run.ended.error}` : '.'}${run.errorTail.length > 0 ? ` Last trainer output: ${run.errorTail.slice(-3).join(' ⏎ ')}` : ''}`,
+    );
   }
   const detail = cache.detail(run, split, state.ui.classLayout);
   const epoch = run.epochs.at(-1)?.epoch ?? run.info?.startEpoch ?? 0;
@@ -158,7 +169,8 @@ export class DetailCache {
     if (latest === null) return null;
     const names = run.info?.classNames ?? [];
     const key = this.key;
-    if (key !== undefined && key.latest === latest && key.split === split && key.layout === layout && key.names === names) return this.value;
+    if (key !== undefined && key.latest === latest && key.split === split && key.layout === layout && key.names === names)
+      return this.value;
     const report = latest.reports.find((candidate) => candidate.split === split) ?? latest.reports[0];
     if (report === undefined) return null;
     const flagged = latest.collapse.active ? latest.collapse.classes : [];

@@ -14,7 +14,8 @@ type Extract = (scalars: SplitScalars) => number | null;
  * Where a line's values come from: one split's report, the classifier rows (the same W in every split's report, so
  * whichever split is there), or the per-epoch training log.
  */
-type Source = { kind: 'split'; split: Split | 'chosen' } | { kind: 'classifier' } | { kind: 'epochs'; extract: (epoch: EpochPoint) => number };
+type Source =
+  { kind: 'split'; split: Split | 'chosen' } | { kind: 'classifier' } | { kind: 'epochs'; extract: (epoch: EpochPoint) => number };
 
 interface LineSpec {
   key: string;
@@ -62,14 +63,20 @@ const etfReference = (runs: readonly RunState[]): ReferenceLine[] => {
     const etf = newest?.train?.etfCosine ?? newest?.test?.etfCosine;
     if (etf !== undefined) values.add(etf);
   }
-  return [...values].map((value) => ({ label: `simplex ETF −1/(C−1) = ${formatMetric(value)}`, value, color: 'foreground', dash: 'dotted' }));
+  return [...values].map((value) => ({
+    label: `simplex ETF −1/(C−1) = ${formatMetric(value)}`,
+    value,
+    color: 'foreground',
+    dash: 'dotted',
+  }));
 };
 
 const CHARTS: ChartSpec[] = [
   {
     id: 'nc1',
     title: 'NC1 · within-class variability',
-    description: 'tr(Σ_W Σ_B†)/C: how far features spread around their class means relative to the spread of the means. Falls toward 0 as features collapse (log scale).',
+    description:
+      'tr(Σ_W Σ_B†)/C: how far features spread around their class means relative to the spread of the means. Falls toward 0 as features collapse (log scale).',
     y: { title: 'NC1 (log)', scale: 'logarithmic', percent: false },
     lines: bySplit('nc1', 'NC1 ', (s) => s.nc1),
     compareLines: [{ key: 'nc1', label: 'NC1', extract: (s) => s.nc1, source: CHOSEN, color: 'blue', dash: 'solid', marker: 'circle' }],
@@ -77,15 +84,40 @@ const CHARTS: ChartSpec[] = [
   {
     id: 'nc2-equinorm',
     title: 'NC2 · equinorm',
-    description: 'Coefficient of variation of ‖μ_c − μ_G‖ (class means) and of ‖w_c‖ (classifier rows) across classes. 0 when all norms are equal, as in a simplex ETF.',
+    description:
+      'Coefficient of variation of ‖μ_c − μ_G‖ (class means) and of ‖w_c‖ (classifier rows) across classes. 0 when all norms are equal, as in a simplex ETF.',
     y: linear('std / mean'),
     lines: [
       ...bySplit('means', 'class means · ', (s) => s.nc2.classMeanNormCv),
-      { key: 'classifier', label: 'classifier rows', extract: (s) => s.nc2.classifierNormCv, source: CLASSIFIER, color: 'purple', dash: 'solid', marker: 'rect' },
+      {
+        key: 'classifier',
+        label: 'classifier rows',
+        extract: (s) => s.nc2.classifierNormCv,
+        source: CLASSIFIER,
+        color: 'purple',
+        dash: 'solid',
+        marker: 'rect',
+      },
     ],
     compareLines: [
-      { key: 'classifier', label: 'classifier rows', extract: (s) => s.nc2.classifierNormCv, source: CLASSIFIER, color: 'blue', dash: 'solid', marker: 'circle' },
-      { key: 'means', label: 'class means', extract: (s) => s.nc2.classMeanNormCv, source: CHOSEN, color: 'blue', dash: 'dashed', marker: 'circle' },
+      {
+        key: 'classifier',
+        label: 'classifier rows',
+        extract: (s) => s.nc2.classifierNormCv,
+        source: CLASSIFIER,
+        color: 'blue',
+        dash: 'solid',
+        marker: 'circle',
+      },
+      {
+        key: 'means',
+        label: 'class means',
+        extract: (s) => s.nc2.classMeanNormCv,
+        source: CHOSEN,
+        color: 'blue',
+        dash: 'dashed',
+        marker: 'circle',
+      },
     ],
   },
   {
@@ -95,13 +127,53 @@ const CHARTS: ChartSpec[] = [
     y: linear('cosine deviation'),
     lines: [
       ...bySplit('means-angle', 'class means |cos + 1/(C−1)| · ', (s) => s.nc2.classMeanMaxAngle),
-      { key: 'classifier-angle', label: 'classifier |cos + 1/(C−1)|', extract: (s) => s.nc2.classifierMaxAngle, source: CLASSIFIER, color: 'purple', dash: 'solid', marker: 'rect' },
-      { key: 'means-std', label: 'class means std(cos) · train', extract: (s) => s.nc2.classMeanCosineStd, source: TRAIN, color: 'green', dash: 'dotted', marker: 'rectRot' },
-      { key: 'classifier-std', label: 'classifier std(cos)', extract: (s) => s.nc2.classifierCosineStd, source: CLASSIFIER, color: 'yellow', dash: 'dotted', marker: 'star' },
+      {
+        key: 'classifier-angle',
+        label: 'classifier |cos + 1/(C−1)|',
+        extract: (s) => s.nc2.classifierMaxAngle,
+        source: CLASSIFIER,
+        color: 'purple',
+        dash: 'solid',
+        marker: 'rect',
+      },
+      {
+        key: 'means-std',
+        label: 'class means std(cos) · train',
+        extract: (s) => s.nc2.classMeanCosineStd,
+        source: TRAIN,
+        color: 'green',
+        dash: 'dotted',
+        marker: 'rectRot',
+      },
+      {
+        key: 'classifier-std',
+        label: 'classifier std(cos)',
+        extract: (s) => s.nc2.classifierCosineStd,
+        source: CLASSIFIER,
+        color: 'yellow',
+        dash: 'dotted',
+        marker: 'star',
+      },
     ],
     compareLines: [
-      { key: 'classifier', label: 'classifier', extract: (s) => s.nc2.classifierMaxAngle, source: CLASSIFIER, color: 'blue', dash: 'solid', marker: 'circle' },
-      { key: 'means', label: 'class means', extract: (s) => s.nc2.classMeanMaxAngle, source: CHOSEN, color: 'blue', dash: 'dashed', marker: 'circle' },
+      {
+        key: 'classifier',
+        label: 'classifier',
+        extract: (s) => s.nc2.classifierMaxAngle,
+        source: CLASSIFIER,
+        color: 'blue',
+        dash: 'solid',
+        marker: 'circle',
+      },
+      {
+        key: 'means',
+        label: 'class means',
+        extract: (s) => s.nc2.classMeanMaxAngle,
+        source: CHOSEN,
+        color: 'blue',
+        dash: 'dashed',
+        marker: 'circle',
+      },
     ],
   },
   {
@@ -115,7 +187,8 @@ const CHARTS: ChartSpec[] = [
   {
     id: 'nc4',
     title: 'NC4 · nearest class centre',
-    description: 'Share of samples where the network’s prediction differs from the nearest class mean. → 0 as the classifier becomes nearest-centre.',
+    description:
+      'Share of samples where the network’s prediction differs from the nearest class mean. → 0 as the classifier becomes nearest-centre.',
     y: linear('disagreement', true),
     lines: bySplit('nc4', 'NC4 ', (s) => s.nc4),
     compareLines: [{ key: 'nc4', label: 'NC4', extract: (s) => s.nc4, source: CHOSEN, color: 'blue', dash: 'solid', marker: 'circle' }],
@@ -123,54 +196,197 @@ const CHARTS: ChartSpec[] = [
   {
     id: 'loss-accuracy',
     title: 'Loss and accuracy',
-    description: 'Mean training loss per epoch (left axis) and top-1 accuracy (right axis). The test set is balanced: its accuracy is the mean per-class recall.',
+    description:
+      'Mean training loss per epoch (left axis) and top-1 accuracy (right axis). The test set is balanced: its accuracy is the mean per-class recall.',
     y: linear('loss'),
     y2: linear('accuracy', true),
     lines: [
-      { key: 'loss', label: 'training loss', extract: never, source: { kind: 'epochs', extract: (e) => e.loss }, color: 'red', dash: 'solid', marker: 'circle' },
-      { key: 'train-accuracy', label: 'train accuracy (running)', extract: never, source: { kind: 'epochs', extract: (e) => e.trainAccuracy }, color: 'blue', dash: 'solid', marker: 'rect', axis: 'y2' },
-      { key: 'test-accuracy', label: 'test accuracy', extract: (s) => s.accuracy, source: TEST, color: 'orange', dash: 'dashed', marker: 'triangle', axis: 'y2' },
+      {
+        key: 'loss',
+        label: 'training loss',
+        extract: never,
+        source: { kind: 'epochs', extract: (e) => e.loss },
+        color: 'red',
+        dash: 'solid',
+        marker: 'circle',
+      },
+      {
+        key: 'train-accuracy',
+        label: 'train accuracy (running)',
+        extract: never,
+        source: { kind: 'epochs', extract: (e) => e.trainAccuracy },
+        color: 'blue',
+        dash: 'solid',
+        marker: 'rect',
+        axis: 'y2',
+      },
+      {
+        key: 'test-accuracy',
+        label: 'test accuracy',
+        extract: (s) => s.accuracy,
+        source: TEST,
+        color: 'orange',
+        dash: 'dashed',
+        marker: 'triangle',
+        axis: 'y2',
+      },
     ],
     compareLines: [
-      { key: 'accuracy', label: 'accuracy', extract: (s) => s.accuracy, source: CHOSEN, color: 'blue', dash: 'solid', marker: 'circle', axis: 'y2' },
-      { key: 'loss', label: 'loss', extract: never, source: { kind: 'epochs', extract: (e) => e.loss }, color: 'blue', dash: 'dotted', marker: 'circle' },
+      {
+        key: 'accuracy',
+        label: 'accuracy',
+        extract: (s) => s.accuracy,
+        source: CHOSEN,
+        color: 'blue',
+        dash: 'solid',
+        marker: 'circle',
+        axis: 'y2',
+      },
+      {
+        key: 'loss',
+        label: 'loss',
+        extract: never,
+        source: { kind: 'epochs', extract: (e) => e.loss },
+        color: 'blue',
+        dash: 'dotted',
+        marker: 'circle',
+      },
     ],
   },
   {
     id: 'shot-accuracy',
     title: 'Many / Medium / Few-shot accuracy',
-    description: 'Mean recall of the classes with > 100, 20–100 and < 20 training samples. A widening gap means the tail is being sacrificed.',
+    description:
+      'Mean recall of the classes with > 100, 20–100 and < 20 training samples. A widening gap means the tail is being sacrificed.',
     y: linear('recall', true),
     lines: [
-      { key: 'many', label: 'Many-shot (n > 100)', extract: (s) => s.shotGroupAccuracy.many, source: CHOSEN, color: 'green', dash: 'solid', marker: 'circle' },
-      { key: 'medium', label: 'Medium-shot (20–100)', extract: (s) => s.shotGroupAccuracy.medium, source: CHOSEN, color: 'yellow', dash: 'dashed', marker: 'rect' },
-      { key: 'few', label: 'Few-shot (n < 20)', extract: (s) => s.shotGroupAccuracy.few, source: CHOSEN, color: 'red', dash: 'dotted', marker: 'triangle' },
+      {
+        key: 'many',
+        label: 'Many-shot (n > 100)',
+        extract: (s) => s.shotGroupAccuracy.many,
+        source: CHOSEN,
+        color: 'green',
+        dash: 'solid',
+        marker: 'circle',
+      },
+      {
+        key: 'medium',
+        label: 'Medium-shot (20–100)',
+        extract: (s) => s.shotGroupAccuracy.medium,
+        source: CHOSEN,
+        color: 'yellow',
+        dash: 'dashed',
+        marker: 'rect',
+      },
+      {
+        key: 'few',
+        label: 'Few-shot (n < 20)',
+        extract: (s) => s.shotGroupAccuracy.few,
+        source: CHOSEN,
+        color: 'red',
+        dash: 'dotted',
+        marker: 'triangle',
+      },
     ],
     compareLines: [
-      { key: 'many', label: 'Many', extract: (s) => s.shotGroupAccuracy.many, source: CHOSEN, color: 'blue', dash: 'solid', marker: 'circle' },
-      { key: 'medium', label: 'Medium', extract: (s) => s.shotGroupAccuracy.medium, source: CHOSEN, color: 'blue', dash: 'dashed', marker: 'circle' },
-      { key: 'few', label: 'Few', extract: (s) => s.shotGroupAccuracy.few, source: CHOSEN, color: 'blue', dash: 'dotted', marker: 'circle' },
+      {
+        key: 'many',
+        label: 'Many',
+        extract: (s) => s.shotGroupAccuracy.many,
+        source: CHOSEN,
+        color: 'blue',
+        dash: 'solid',
+        marker: 'circle',
+      },
+      {
+        key: 'medium',
+        label: 'Medium',
+        extract: (s) => s.shotGroupAccuracy.medium,
+        source: CHOSEN,
+        color: 'blue',
+        dash: 'dashed',
+        marker: 'circle',
+      },
+      {
+        key: 'few',
+        label: 'Few',
+        extract: (s) => s.shotGroupAccuracy.few,
+        source: CHOSEN,
+        color: 'blue',
+        dash: 'dotted',
+        marker: 'circle',
+      },
     ],
   },
   {
     id: 'minority-collapse',
     title: 'Minority collapse · tail vs head cosines',
-    description: 'Mean pairwise cosine among tail classes and among head classes. Under minority collapse the tail classifier rows converge (cosine → 1); in a simplex ETF every pair sits at −1/(C−1).',
+    description:
+      'Mean pairwise cosine among tail classes and among head classes. Under minority collapse the tail classifier rows converge (cosine → 1); in a simplex ETF every pair sits at −1/(C−1).',
     y: linear('mean pairwise cosine'),
     lines: [
-      { key: 'tail-classifier', label: 'tail classifier rows', extract: (s) => s.tailClassifierCosine, source: CLASSIFIER, color: 'red', dash: 'solid', marker: 'triangle' },
-      { key: 'head-classifier', label: 'head classifier rows', extract: (s) => s.headClassifierCosine, source: CLASSIFIER, color: 'blue', dash: 'solid', marker: 'circle' },
-      { key: 'tail-means', label: 'tail class means · train', extract: (s) => s.tailClassMeanCosine, source: TRAIN, color: 'red', dash: 'dashed', marker: 'crossRot' },
-      { key: 'head-means', label: 'head class means · train', extract: (s) => s.headClassMeanCosine, source: TRAIN, color: 'blue', dash: 'dashed', marker: 'rect' },
+      {
+        key: 'tail-classifier',
+        label: 'tail classifier rows',
+        extract: (s) => s.tailClassifierCosine,
+        source: CLASSIFIER,
+        color: 'red',
+        dash: 'solid',
+        marker: 'triangle',
+      },
+      {
+        key: 'head-classifier',
+        label: 'head classifier rows',
+        extract: (s) => s.headClassifierCosine,
+        source: CLASSIFIER,
+        color: 'blue',
+        dash: 'solid',
+        marker: 'circle',
+      },
+      {
+        key: 'tail-means',
+        label: 'tail class means · train',
+        extract: (s) => s.tailClassMeanCosine,
+        source: TRAIN,
+        color: 'red',
+        dash: 'dashed',
+        marker: 'crossRot',
+      },
+      {
+        key: 'head-means',
+        label: 'head class means · train',
+        extract: (s) => s.headClassMeanCosine,
+        source: TRAIN,
+        color: 'blue',
+        dash: 'dashed',
+        marker: 'rect',
+      },
     ],
     compareLines: [
-      { key: 'tail', label: 'tail classifier', extract: (s) => s.tailClassifierCosine, source: CLASSIFIER, color: 'blue', dash: 'solid', marker: 'circle' },
-      { key: 'head', label: 'head classifier', extract: (s) => s.headClassifierCosine, source: CLASSIFIER, color: 'blue', dash: 'dashed', marker: 'circle' },
+      {
+        key: 'tail',
+        label: 'tail classifier',
+        extract: (s) => s.tailClassifierCosine,
+        source: CLASSIFIER,
+        color: 'blue',
+        dash: 'solid',
+        marker: 'circle',
+      },
+      {
+        key: 'head',
+        label: 'head classifier',
+        extract: (s) => s.headClassifierCosine,
+        source: CLASSIFIER,
+        color: 'blue',
+        dash: 'dashed',
+        marker: 'circle',
+      },
     ],
     references: (runs) => {
       const lines = etfReference(runs);
       const threshold = runs.length === 1 ? runs[0]?.evaluations.at(-1)?.collapse.cosineThreshold : undefined;
-      if (threshold !== undefined) lines.push({ label: `collapse threshold ${formatMetric(threshold)}`, value: threshold, color: 'orange', dash: 'dashdot' });
+      if (threshold !== undefined)
+        lines.push({ label: `collapse threshold ${formatMetric(threshold)}`, value: threshold, color: 'orange', dash: 'dashdot' });
       return lines;
     },
   },
@@ -210,7 +426,11 @@ export function runLineCharts(run: RunState, chosen: Split): LineChartView[] {
       points: pointsOf(run, line.source, line.extract, chosen, spec.y.scale === 'logarithmic' && (line.axis ?? 'y') === 'y'),
     }));
     const usesChosen = spec.lines.some((line) => line.source.kind === 'split' && line.source.split === 'chosen');
-    return finish(usesChosen ? { ...spec, description: `${spec.description} Split: ${chosen}.` } : spec, series, spec.references?.([run]) ?? []);
+    return finish(
+      usesChosen ? { ...spec, description: `${spec.description} Split: ${chosen}.` } : spec,
+      series,
+      spec.references?.([run]) ?? [],
+    );
   });
 }
 
@@ -249,7 +469,11 @@ function finish(spec: ChartSpec, series: SeriesView[], references: ReferenceLine
 }
 
 /** "NC1 · within-class variability: NC1 train 0.42 at epoch 12; NC1 test 0.88 at epoch 12." */
-export function lineChartAriaLabel(spec: Pick<ChartSpec, 'title' | 'y' | 'y2'>, series: readonly SeriesView[], references: readonly ReferenceLine[]): string {
+export function lineChartAriaLabel(
+  spec: Pick<ChartSpec, 'title' | 'y' | 'y2'>,
+  series: readonly SeriesView[],
+  references: readonly ReferenceLine[],
+): string {
   const parts = series.flatMap((line) => {
     const last = line.points.at(-1);
     if (last === undefined) return [];

@@ -1,7 +1,7 @@
 /**
  * ‖w_c‖ and ‖μ_c − μ_G‖ against the training count n_c (log axis). Under imbalance both grow with log n_c (the slope is
  * ≈ 0 for a simplex ETF, Fang et al. 2021); the tail rows shrink first. Reports carry the per-class norms only when
- * the trainer sends `classifierNorms` / `classMeanNorms` (see `PerClassNorms`); otherwise the card shows the slopes it
+ * the trainer sends `classifierNorms` / `classMeanNorms` (`perClassNormsSchema`); otherwise the card shows the slopes it
  * has and says what is missing.
  */
 import type { EvaluationReport } from '../../protocol/metrics';
@@ -22,8 +22,12 @@ export type NormsView =
   | { kind: 'chart'; epoch: number; split: EvaluationReport['split']; series: NormSeries[]; ariaLabel: string }
   | { kind: 'placeholder'; text: string; ariaLabel: string };
 
-export function normsView(report: EvaluationReport, flaggedClasses: readonly number[], classNames: readonly string[]): NormsView {
-  const norms = report as EvaluationReport & PerClassNorms;
+export function normsView(
+  report: EvaluationReport & PerClassNorms,
+  flaggedClasses: readonly number[],
+  classNames: readonly string[],
+): NormsView {
+  const norms = report;
   const flagged = new Set(flaggedClasses);
   const series: NormSeries[] = [];
   const add = (key: NormSeries['key'], label: string, values: readonly (number | null)[] | undefined) => {

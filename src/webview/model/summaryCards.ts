@@ -59,7 +59,10 @@ export function summaryCards(run: RunState, report: EvaluationReport | null, fla
       key: 'flagged',
       label: 'Minority collapse',
       value: flag?.active ? `${flag.classes.length} flagged` : 'none',
-      detail: flag?.active && flag.onsetEpoch !== null ? `since epoch ${flag.onsetEpoch}` : `${report.minorityCollapse.tailClasses.length} tail classes watched`,
+      detail:
+        flag?.active && flag.onsetEpoch !== null
+          ? `since epoch ${flag.onsetEpoch}`
+          : `${report.minorityCollapse.tailClasses.length} tail classes watched`,
       tone: flag?.active ? 'warning' : 'normal',
     },
   );
