@@ -6,6 +6,9 @@ interface SchemaNode {
   default?: unknown;
   description?: string;
   properties?: Record<string, SchemaNode>;
+  oneOf?: SchemaNode[];
+  anyOf?: SchemaNode[];
+  const?: unknown;
   items?: SchemaNode;
   minimum?: number;
   maximum?: number;
@@ -20,6 +23,20 @@ export function configReferenceMarkdown(): string {
     for (const [key, child] of Object.entries(node.properties ?? {})) {
       if (key === '$schema') continue;
       const field = path === '' ? key : `${path}.${key}`;
+      const variants = child.oneOf ?? child.anyOf;
+      if (variants !== undefined && variants.every((variant) => variant.properties?.name?.const !== undefined)) {
+        // A discriminated union (method): one block of rows per variant, headed by its name.
+        if (child.description !== undefined) rows.push(`| \`${field}\` | object | | ${escape(child.description)} |`);
+        for (const variant of variants) {
+          const name = String(variant.properties?.name?.const);
+          rows.push(`| \`${field}.name\` = \`"${name}"\` | | | ${escape(variant.properties?.name?.description ?? '')} |`);
+          for (const [option, optionNode] of Object.entries(variant.properties ?? {})) {
+            if (option === 'name') continue;
+            rows.push(`| \`${field}.${option}\` (${name}) | ${typeOf(optionNode)} | ${optionNode.default === undefined ? '' : `\`${JSON.stringify(optionNode.default)}\``} | ${escape(optionNode.description ?? '')} |`);
+          }
+        }
+        continue;
+      }
       if (child.properties !== undefined) {
         if (child.description !== undefined) rows.push(`| \`${field}\` | object | | ${escape(child.description)} |`);
         walk(child, field);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import { format } from 'node:util';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { ensureTools } from '../../scripts/tools.mjs';
@@ -69,11 +70,15 @@ export interface EditorSession {
   close(): Promise<void>;
 }
 
-/** The host's console arguments arrive as strings or JSON-able values; one line like the console would print. */
+/** The console's arguments as the console itself would print them (mocha's reporter uses printf-style `%s`/`%d`). */
 function formatHostLog(args: unknown): string {
-  const parts = Array.isArray(args) ? args : [args];
-  return parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' ');
+  const parts: unknown[] = Array.isArray(args) ? args : [args];
+  return format(...parts);
 }
+
+/** The workbench's own start-up chatter, which arrives through the same hook; none of it is the extension's. */
+const WORKBENCH_CHATTER =
+  /^(Resolving connection token|Resolved connection token|Creating a socket|\[reconnection-grace-time\]|Ignoring fetching additional builtin extensions|Updating additional builtin extensions cache|\[Service Worker\]|\[AgentHost|\[AccountPolicyGate\])/;
 
 export async function openEditor(options: EditorSessionOptions): Promise<EditorSession> {
   const tools = ensureTools();
@@ -88,6 +93,7 @@ export async function openEditor(options: EditorSessionOptions): Promise<EditorS
     const exitCode = new Promise<number>((resolve) => (reportExit = resolve));
     await page.exposeFunction('codeAutomationLog', (_type: string, args: unknown) => {
       const text = formatHostLog(args);
+      if (WORKBENCH_CHATTER.test(text)) return;
       for (const line of text.split('\n')) {
         hostLog.push(line);
         options.onHostLog?.(line);

@@ -93,7 +93,35 @@ export function semanticChecks(config: RunConfig, tree: Node, facts: FileFacts):
     });
   }
 
-  const classCount = classCountOf(config, facts);
+  const datasetClassCount = classCountOf(config, facts);
+  // Granularity holds auxiliary classes out of the targets: the classifier's target classes are the rest.
+  const classCount =
+    datasetClassCount !== undefined && config.method.name === 'granularity' ? datasetClassCount - config.method.auxiliaryClasses.length : datasetClassCount;
+  if (config.method.name === 'granularity' && datasetClassCount !== undefined) {
+    const outside = config.method.auxiliaryClasses.filter((c) => c >= datasetClassCount);
+    if (outside.length > 0 || (classCount ?? 0) < 2) {
+      issues.push({
+        code: 'auxiliary-classes-invalid',
+        severity: 'error',
+        message:
+          outside.length > 0
+            ? `auxiliaryClasses ${outside.join(', ')} do not exist: the dataset has classes 0…${datasetClassCount - 1}.`
+            : 'auxiliaryClasses leave fewer than two target classes.',
+        path: ['method', 'auxiliaryClasses'],
+        fixes: [],
+      });
+    }
+  }
+  if (config.method.name === 'crt' && config.method.classifierEpochs >= config.epochs) {
+    const fixed = Math.max(1, Math.floor(config.epochs / 4));
+    issues.push({
+      code: 'crt-stage-too-long',
+      severity: 'error',
+      message: `classifierEpochs ${config.method.classifierEpochs} must be fewer than epochs ${config.epochs}: cRT first learns the representation, then re-trains the classifier in the last classifierEpochs.`,
+      path: ['method', 'classifierEpochs'],
+      fixes: [{ kind: 'replaceValue', title: `Set classifierEpochs to ${fixed}`, path: ['method', 'classifierEpochs'], value: fixed }],
+    });
+  }
   // Feature dimension vs the simplex ETF (Papyan et al. 2020: a C-class simplex ETF spans C − 1 dimensions).
   if (classCount !== undefined && config.model.featureDim < classCount - 1) {
     const etf = ETF_METHODS.includes(config.method.name);

@@ -6,8 +6,10 @@
  * - its classifier row's mean cosine to the other tail rows exceeds `collapseCosine` (the rows converge to one
  *   direction, Fang et al. 2021; the mean of these per-class values is the tail classifier cosine, so the config's
  *   "mean pairwise tail cosine > threshold" always flags at least one class), or
- * - its recall is at or below `collapseRecall` (recall from the report passed in: give the test report when the
- *   test split is evaluated).
+ * - its recall has FALLEN to or below `collapseRecall` after being above it at an earlier evaluation (recall from
+ *   the report passed in: give the test report when the test split is evaluated). A class that was never recognised
+ *   is not yet learned rather than collapsed: early in training every tail class has recall 0, and flagging them all
+ *   at epoch 1 would make the flag meaningless. Its geometry (the cosine rule) still flags it.
  * Its onset is the first epoch of its current uninterrupted flagged streak: a class that recovers and collapses
  * again gets a new onset.
  */
@@ -31,6 +33,8 @@ const LISTED_CLASSES = 10;
 
 export class CollapseTracker {
   private readonly onsets = new Map<number, number>();
+  /** Best recall each class has reached so far: the recall rule needs a fall from above the threshold. */
+  private readonly peakRecall = new Map<number, number>();
   private current: CollapseFlag;
 
   constructor(
@@ -52,7 +56,8 @@ export class CollapseTracker {
       const cosine = indicators.tailClassifierCosinePerClass[index] ?? null;
       const recall = evaluation.recallPerClass?.[c] ?? null;
       const byCosine = cosine !== null && cosine > collapseCosine;
-      const byRecall = recall !== null && recall <= collapseRecall;
+      const byRecall = recall !== null && recall <= collapseRecall && (this.peakRecall.get(c) ?? 0) > collapseRecall;
+      if (recall !== null) this.peakRecall.set(c, Math.max(this.peakRecall.get(c) ?? 0, recall));
       if (!byCosine && !byRecall) return;
       flagged.push({ c, reason: byCosine && byRecall ? 'cosine+recall' : byCosine ? 'cosine' : 'recall', cosine, recall });
     });

@@ -36,6 +36,8 @@ export async function saveCheckpoint(directory: string, model: ClassifierModel, 
     values.push(data);
     offset += data.length;
   }
+  // Adam/momentum slots are the optimiser's own variables; only the iteration count is a fresh tensor to free.
+  for (const { tensor } of slots) if (!(tensor instanceof tf.Variable)) tensor.dispose();
   const packed = new Float32Array(offset);
   values.forEach((data, index) => packed.set(data, entries[index]?.offset ?? 0));
   await writeFile(join(staging, OPTIMIZER_DATA), Buffer.from(packed.buffer));
@@ -59,5 +61,6 @@ export async function loadCheckpoint(directory: string, model: ClassifierModel, 
     tensor: tf.tensor(packed.subarray(offset, offset + shape.reduce((a, b) => a * b, 1)), shape, 'float32'),
   }));
   await optimizer.setWeights(slots);
+  for (const { tensor } of slots) tensor.dispose(); // the optimiser keeps its own copies as variables
   return state;
 }

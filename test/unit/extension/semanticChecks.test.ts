@@ -72,3 +72,14 @@ test('options that do nothing for the chosen settings are pointed out with a rem
   );
   assert.ok(issues.every((issue) => issue.code === 'option-has-no-effect' && issue.fixes[0]?.kind === 'removeProperty'));
 });
+
+test('method-specific checks: cRT stage length, granularity auxiliary classes and their effect on C', () => {
+  const crt = check('{ "dataset": { "name": "synthetic" }, "epochs": 5, "method": { "name": "crt", "classifierEpochs": 5 } }');
+  assert.deepEqual(codes(crt), ['crt-stage-too-long']);
+  assert.equal(crt[0]?.fixes[0]?.kind, 'replaceValue');
+  const outside = check('{ "dataset": { "name": "synthetic", "classes": 10 }, "method": { "name": "granularity", "auxiliaryClasses": [8, 12] } }');
+  assert.deepEqual(codes(outside), ['auxiliary-classes-invalid']);
+  // 10 dataset classes, 2 auxiliary: C = 8 targets, so featureDim 7 = C − 1 is enough for an ETF.
+  const fine = check('{ "dataset": { "name": "synthetic", "classes": 10 }, "model": { "featureDim": 7 }, "method": { "name": "granularity", "auxiliaryClasses": [8, 9] } }');
+  assert.deepEqual(codes(fine), []);
+});

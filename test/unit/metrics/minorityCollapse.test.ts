@@ -112,3 +112,16 @@ test('the flag names classes by name when given names', () => {
   const flag = tracker.update(evaluation(9, 1, 1));
   assert.ok(flag.message.includes('coat (#4)') && flag.message.includes('sandal (#5)'), flag.message);
 });
+
+test('a tail class that was never recognised is not flagged by recall; one whose recall falls is', () => {
+  const tracker = new CollapseTracker({ collapseCosine: 0.5, collapseRecall: 0.05 });
+  // Epochs 1–2: class 5 has recall 0 from the start (not yet learned), rows apart: no flag.
+  assert.equal(tracker.update(evaluation(1, 0, 0)).active, false);
+  assert.equal(tracker.update(evaluation(2, 0, 0)).active, false);
+  // Epoch 3: it is learned (recall 1); epoch 4: its recall falls to 0 while the rows stay apart: flagged by recall.
+  assert.equal(tracker.update(evaluation(3, 0, 1)).active, false);
+  const fell = tracker.update(evaluation(4, 0, 0));
+  assert.deepEqual(fell.classes, [5]);
+  assert.deepEqual(fell.classReasons, ['recall']);
+  assert.equal(fell.onsetEpoch, 4);
+});

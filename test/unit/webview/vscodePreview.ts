@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     await page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 15_000 });
     await page.keyboard.press('Enter');
     await poll(
-      async () => (readdirSync(join(workspace, 'runs', 'run-a')).some((file) => file.endsWith('.csv')) ? true : undefined),
+      () => Promise.resolve(readdirSync(join(workspace, 'runs', 'run-a')).some((file) => file.endsWith('.csv')) ? true : undefined),
       'the CSV file',
       15_000,
     );
