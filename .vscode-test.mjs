@@ -2,15 +2,15 @@
 // desktop VS Code, downloaded by @vscode/test-electron. Needs network access to update.code.visualstudio.com and, on
 // Linux without a display, xvfb-run. Where VS Code cannot be downloaded, `npm test` runs the suite in code-server.
 import { defineConfig } from '@vscode/test-cli';
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-// The suite starts runs in its workspace: give it a copy, never the fixture folder itself.
-const workspace = mkdtempSync(join(tmpdir(), 'nc-monitor-electron-workspace-'));
+// The suite starts runs in its workspace: give it a fresh copy (in the git-ignored .vscode-test/), never the fixture.
+const workspace = join(root, '.vscode-test', 'workspace');
+rmSync(workspace, { recursive: true, force: true });
 cpSync(join(root, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
 
 export default defineConfig({

@@ -92,9 +92,11 @@ function bench(label: string, options: FixtureOptions): void {
   );
   console.log(`  webview view model, same evaluation ${ms(warm.median)}`);
   console.log(`  webview view model, scroll layout  ${ms(scroll.median)}   (${scroll.result.detail?.classBars.bars.length} bars)`);
-  const frameBudget = 16.7;
-  const perUpdate = validateTotal / deltas.length + reduceTotal / deltas.length + cold.median;
-  console.log(`  per live update (validate + reduce + view model): ${ms(perUpdate)} of a ${frameBudget} ms frame`);
+  // The message handler validates and reduces; the view model is built in the next animation frame: two tasks.
+  const messageTask = validateTotal / deltas.length + reduceTotal / deltas.length;
+  console.log(
+    `  per new evaluation: ${ms(messageTask)} in the message task + ${ms(cold.median)} of view model in the next frame (plus drawing)`,
+  );
 }
 
 bench('1000 classes (summary heatmaps)', { classCount: 1000, epochs: 500, maxHeatmapClasses: 100 });

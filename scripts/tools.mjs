@@ -5,9 +5,9 @@
 // All of it lives under ${NC_MONITOR_CACHE:-${XDG_CACHE_HOME:-~/.cache}/nc-monitor}, never inside the project's
 // node_modules: a Node 20 `npm ci` that sees code-server there fails. `node scripts/tools.mjs` runs the set-up.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const NODE24_VERSION = '24.21.0';
@@ -60,8 +60,28 @@ function npmInstall(folder, env, what) {
   });
 }
 
-/** Installs into `<final>.partial`, then renames: a cache folder that exists is always a finished install. */
+function isRunning(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error?.code === 'EPERM';
+  }
+}
+
+/** Half-finished installs left by set-ups that failed or were interrupted (code-server's weighs ~600 MB). */
+function removeAbandonedPartials(final) {
+  const prefix = `${basename(final)}.partial-`;
+  for (const name of readdirSync(dirname(final))) {
+    if (name.startsWith(prefix) && !isRunning(Number(name.slice(prefix.length))))
+      rmSync(join(dirname(final), name), { recursive: true, force: true });
+  }
+}
+
+/** Installs into `<final>.partial-<pid>`, then renames: a cache folder that exists is always a finished install. */
 async function installOnce(final, packageJson, env, what) {
+  mkdirSync(dirname(final), { recursive: true });
+  removeAbandonedPartials(final);
   const partial = `${final}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
@@ -159,6 +179,10 @@ export async function ensureCodeServer() {
     PATH: `${node.bin}${delimiter}${process.env.PATH ?? ''}`,
     // node-gyp builds against these headers instead of downloading them.
     npm_config_nodedir: node.home,
+    // This private install needs its install scripts, whatever the user's npm config says elsewhere. Environment
+    // config reaches the npm installs code-server's postinstall runs inside lib/vscode as well.
+    npm_config_ignore_scripts: 'false',
+    npm_config_strict_allow_scripts: 'false',
   };
   // The postinstall checks that npm runs on Node 24 (from npm_config_user_agent); no override of that check.
   delete env.FORCE_NODE_VERSION;

@@ -56,9 +56,11 @@ function scheduleRender(): void {
 
 function render(): void {
   frame = 0;
+  const started = performance.now();
   const view = dashboardView(state, detailCache);
   renderer.render(view, theme);
-  // For end-to-end tests: what was drawn, without reading canvases.
+  root.dataset.renderMs = (performance.now() - started).toFixed(1);
+  // For end-to-end tests: what was drawn, without reading canvases (and how long the last message and frame took).
   root.dataset.loaded = String(view.loaded);
   root.dataset.mode = view.mode;
   root.dataset.runs = String(state.runs.length);
@@ -67,8 +69,10 @@ function render(): void {
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const started = performance.now();
   const parsed = parseHostMessage(event.data);
   dispatch(parsed.ok ? parsed.message : { type: 'ui/invalidMessage', error: parsed.error });
+  root.dataset.messageMs = (performance.now() - started).toFixed(1);
 });
 
 // VS Code switches themes by changing the body class and the variables on <html>.

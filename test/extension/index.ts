@@ -34,13 +34,17 @@ export function run(): Promise<void> {
     );
     runner.on('pending', (test) => console.log(formatResultLine({ title: test.fullTitle(), state: 'pending', durationMs: 0 })));
     runner.on('fail', (test, error: Error) => {
-      const stack = (error.stack ?? '').split('\n').slice(1, 6).join('\n');
+      const frames = (error.stack ?? '')
+        .split('\n')
+        .filter((line) => line.trimStart().startsWith('at '))
+        .slice(0, 5)
+        .join('\n');
       console.log(
         formatResultLine({
           title: test.fullTitle(),
           state: 'failed',
           durationMs: test.duration ?? 0,
-          error: `${error.message}\n${stack}`.trim(),
+          error: `${error.message}\n${frames}`.trim(),
         }),
       );
     });

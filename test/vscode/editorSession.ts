@@ -78,7 +78,7 @@ function formatHostLog(args: unknown): string {
 
 /** The workbench's own start-up chatter, which arrives through the same hook; none of it is the extension's. */
 const WORKBENCH_CHATTER =
-  /^(Resolving connection token|Resolved connection token|Creating a socket|\[reconnection-grace-time\]|Ignoring fetching additional builtin extensions|Updating additional builtin extensions cache|\[Service Worker\]|\[AgentHost|\[AccountPolicyGate\])/;
+  /^(Resolving connection token|Resolved connection token|Creating a socket|\[reconnection-grace-time\]|Ignoring fetching additional builtin extensions|Updating additional builtin extensions cache|\[Service Worker\]|\[AgentHost|\[AccountPolicyGate\]|Timed out waiting for authentication provider)/;
 
 export async function openEditor(options: EditorSessionOptions): Promise<EditorSession> {
   const tools = ensureTools();

@@ -9,7 +9,8 @@ import { runInEditorSuite } from './inEditorSuite';
 test('in-editor suite (code-server, real VS Code API)', { timeout: 360_000 }, async (t) => {
   const { exitCode, results, hostLog } = await runInEditorSuite({ timeoutMs: 300_000 });
   for (const result of results) {
-    await t.test(result.title, { skip: result.state === 'pending' ? 'pending in the in-editor suite' : false }, () => {
+    await t.test(result.title, { skip: result.state === 'pending' ? 'pending in the in-editor suite' : false }, (subtest) => {
+      subtest.diagnostic(`${result.durationMs} ms in the editor`);
       if (result.state !== 'failed') return;
       // The failure as the extension host saw it: its message and in-editor stack, not this file's.
       const failure = new Error(result.error ?? 'failed');

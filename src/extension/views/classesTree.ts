@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { RunStore } from '../runs/runStore';
+import { SelectedRunTreeProvider } from './selectedRunTree';
 import type { Run } from '../runs/run';
 import { shotGroupOf } from '../../protocol/longTail';
 import { formatPercent } from './format';
@@ -17,23 +17,12 @@ interface ClassRow {
 const GROUP_LABELS = { many: 'Many', medium: 'Medium', few: 'Few' } as const;
 
 /** The Classes view: each class of the selected run, head to tail, with count, recall, shot group and collapse flag. */
-export class ClassesTreeProvider implements vscode.TreeDataProvider<ClassRow>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscriptions: vscode.Disposable[];
-
-  constructor(private readonly store: RunStore) {
-    this.subscriptions = [
-      store.onDidChange((run) => (run === undefined || run.id === store.selected?.id) && this.changed.fire()),
-      store.onDidChangeSelection(() => this.changed.fire()),
-    ];
+export class ClassesTreeProvider extends SelectedRunTreeProvider<ClassRow> {
+  protected rowsOf(run: Run | undefined): ClassRow[] {
+    return classRows(run);
   }
 
-  getChildren(element?: ClassRow): ClassRow[] {
-    return element === undefined ? classRows(this.store.selected) : [];
-  }
-
-  getTreeItem(row: ClassRow): vscode.TreeItem {
+  override getTreeItem(row: ClassRow): vscode.TreeItem {
     const item = new vscode.TreeItem(`${row.index} ${row.name}`);
     item.description = `n=${row.trainCount} · recall ${formatPercent(row.recall)} · ${GROUP_LABELS[row.group]}${row.flagged ? ` · collapsing since epoch ${row.onsetEpoch ?? '?'}` : ''}`;
     item.iconPath = row.flagged
@@ -42,11 +31,6 @@ export class ClassesTreeProvider implements vscode.TreeDataProvider<ClassRow>, v
     item.tooltip = `Class ${row.index} "${row.name}": ${row.trainCount} training samples (${GROUP_LABELS[row.group]}-shot), test recall ${formatPercent(row.recall)}${row.flagged ? `; flagged for minority collapse since epoch ${row.onsetEpoch ?? '?'}` : ''}`;
     item.accessibilityInformation = { label: item.tooltip };
     return item;
-  }
-
-  dispose(): void {
-    this.subscriptions.forEach((subscription) => subscription.dispose());
-    this.changed.dispose();
   }
 }
 

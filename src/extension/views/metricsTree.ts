@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
+import { SelectedRunTreeProvider } from './selectedRunTree';
 import type { EvaluationReport } from '../../protocol/metrics';
 import type { Run } from '../runs/run';
-import type { RunStore } from '../runs/runStore';
 import { formatMetric, formatPercent } from './format';
 
 interface MetricRow {
@@ -33,24 +33,12 @@ const ROWS: { label: string; extract: Extract; percent?: boolean; better: 'lower
 ];
 
 /** The Live Metrics view: latest value of each metric of the selected run, with its direction of change. */
-export class MetricsTreeProvider implements vscode.TreeDataProvider<MetricRow>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscriptions: vscode.Disposable[];
-
-  constructor(private readonly store: RunStore) {
-    this.subscriptions = [
-      store.onDidChange((run) => (run === undefined || run.id === store.selected?.id) && this.changed.fire()),
-      store.onDidChangeSelection(() => this.changed.fire()),
-    ];
+export class MetricsTreeProvider extends SelectedRunTreeProvider<MetricRow> {
+  protected rowsOf(run: Run | undefined): MetricRow[] {
+    return metricRows(run);
   }
 
-  getChildren(element?: MetricRow): MetricRow[] {
-    if (element !== undefined) return [];
-    return metricRows(this.store.selected);
-  }
-
-  getTreeItem(row: MetricRow): vscode.TreeItem {
+  override getTreeItem(row: MetricRow): vscode.TreeItem {
     const item = new vscode.TreeItem(row.label);
     const arrow = row.trend === 'up' ? '↑' : row.trend === 'down' ? '↓' : row.trend === 'flat' ? '→' : '';
     item.description = `${row.value} ${arrow}`.trim();
@@ -63,11 +51,6 @@ export class MetricsTreeProvider implements vscode.TreeDataProvider<MetricRow>, 
     item.tooltip = row.tooltip;
     item.accessibilityInformation = { label: `${row.label} ${row.value}${row.trend ? `, ${row.trend === 'flat' ? 'unchanged' : row.trend === 'up' ? 'rising' : 'falling'}` : ''}` };
     return item;
-  }
-
-  dispose(): void {
-    this.subscriptions.forEach((subscription) => subscription.dispose());
-    this.changed.dispose();
   }
 }
 

@@ -15,6 +15,24 @@ export interface CardOptions {
   onExport: (chart: ChartId, canvas: HTMLCanvasElement, title: string, legend: readonly LegendEntry[]) => void;
 }
 
+/**
+ * Charts off screen are not redrawn: with a dozen charts of 500 evaluations, redrawing all of them takes longer than
+ * a frame. Their text (title, legend, aria-label) stays current; the drawing catches up when they scroll into view.
+ */
+const visibility = new Map<Element, ChartCard>();
+let observer: IntersectionObserver | undefined;
+
+function observe(card: ChartCard): void {
+  observer ??= new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) visibility.get(entry.target)?.setVisible(entry.isIntersecting);
+    },
+    { rootMargin: '300px 0px' },
+  );
+  visibility.set(card.root, card);
+  observer.observe(card.root);
+}
+
 export class ChartCard {
   readonly root: HTMLElement;
   readonly frame: HTMLDivElement;
@@ -28,6 +46,9 @@ export class ChartCard {
   private readonly empty: HTMLParagraphElement;
   private title = '';
   private legendEntries: readonly LegendEntry[] = [];
+  private visible = false;
+  /** The newest drawing not done yet because the card was off screen. */
+  private pending: (() => void) | undefined;
 
   constructor(
     readonly id: ChartId,
@@ -62,6 +83,29 @@ export class ChartCard {
       this.footer,
     ]);
     exportButton.setAttribute('aria-label', `Save the ${id} chart as PNG`);
+    observe(this);
+  }
+
+  /** Draws now when the card is on screen (or near it), else when it gets there; only the newest drawing is kept. */
+  whenVisible(draw: () => void): void {
+    if (this.visible) {
+      this.pending = undefined;
+      draw();
+    } else {
+      this.pending = draw;
+    }
+  }
+
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    const draw = this.pending;
+    if (!visible || draw === undefined) return;
+    // In the next frame, unless a newer update drew first.
+    requestAnimationFrame(() => {
+      if (this.pending !== draw) return;
+      this.pending = undefined;
+      draw();
+    });
   }
 
   setHeader(title: string, description: string): void {

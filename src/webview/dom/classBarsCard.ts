@@ -73,7 +73,7 @@ const shotBandsPlugin: Plugin<'bar'> = {
   },
   afterDatasetsDraw(chart, _args, options: BandOptions) {
     const { view, theme } = options;
-    const bars = chart.getDatasetMeta(0).data;
+    const bars = chart.getDatasetMeta(1).data;
     const y = chart.scales.y;
     if (view === null || theme === null || y === undefined) return;
     const { ctx } = chart;
@@ -163,21 +163,29 @@ export class ClassBarsCard {
       },
     ]);
 
+    this.card.whenVisible(() => this.draw(view, theme));
+  }
+
+  /**
+   * Flagged and other bars are two datasets drawn at the same positions (`grouped: false`), so that each has constant
+   * options: per-bar option arrays make Chart.js resolve options bar by bar on every update.
+   */
+  private draw(view: ClassBarsView, theme: Theme): void {
     const hatch = this.hatchPattern(theme);
-    const normal = withAlpha(theme.colors.blue, 0.75);
-    const recallData: ChartDataset<'bar', (number | null)[]> = {
+    const bars = (flagged: boolean, label: string): ChartDataset<'bar', (number | null)[]> => ({
       type: 'bar',
-      label: 'recall',
-      data: view.bars.map((bar) => bar.recall),
+      label,
+      data: view.bars.map((bar) => (bar.flaggedClasses.length > 0 === flagged ? bar.recall : null)),
       yAxisID: 'y',
-      backgroundColor: view.bars.map((bar) => (bar.flaggedClasses.length > 0 ? hatch : normal)),
-      borderColor: view.bars.map((bar) => (bar.flaggedClasses.length > 0 ? theme.colors.red : theme.colors.blue)),
-      borderWidth: view.bars.map((bar) => (bar.flaggedClasses.length > 0 ? 2 : 0)),
+      backgroundColor: flagged ? hatch : withAlpha(theme.colors.blue, 0.75),
+      borderColor: flagged ? theme.colors.red : theme.colors.blue,
+      borderWidth: flagged ? 2 : 0,
+      grouped: false,
       categoryPercentage: 0.9,
       barPercentage: 0.95,
-      minBarLength: 1,
+      minBarLength: flagged ? 2 : 0,
       order: 2,
-    };
+    });
     const countData = {
       type: 'line' as const,
       label: 'training count',
@@ -192,7 +200,10 @@ export class ClassBarsCard {
     };
     const labels = view.bars.map((bar) => (bar.flaggedClasses.length > 0 ? `⚠ ${bar.label}` : bar.label));
     const options = this.options(view, theme, hatch);
-    const data = { labels, datasets: [recallData, countData as unknown as ChartDataset<'bar', (number | null)[]>] };
+    const data = {
+      labels,
+      datasets: [bars(false, 'recall'), bars(true, 'recall (flagged)'), countData as unknown as ChartDataset<'bar', (number | null)[]>],
+    };
     if (this.chart === undefined) {
       this.chart = new Chart<'bar', (number | null)[], string>(this.card.canvas, {
         type: 'bar',
@@ -242,10 +253,11 @@ export class ClassBarsCard {
       plugins: {
         legend: { display: false },
         tooltip: {
+          filter: (item) => item.parsed.y !== null,
           callbacks: {
             title: (items) => view.bars[items[0]?.dataIndex ?? 0]?.detail ?? '',
             label: (item) =>
-              item.datasetIndex === 0 ? ` recall ${formatPercent(item.parsed.y)}` : ` n_c ${formatCount(Math.round(item.parsed.y ?? 0))}`,
+              item.datasetIndex < 2 ? ` recall ${formatPercent(item.parsed.y)}` : ` n_c ${formatCount(Math.round(item.parsed.y ?? 0))}`,
           },
         },
       },

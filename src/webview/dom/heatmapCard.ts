@@ -54,7 +54,7 @@ export class HeatmapCard {
     );
     if (changed) {
       this.renderTable(view, theme);
-      this.draw();
+      this.card.whenVisible(() => this.draw());
     }
   }
 
@@ -115,12 +115,13 @@ export class HeatmapCard {
 
   private drawColorBar(context: CanvasRenderingContext2D, view: HeatmapView, theme: Theme, left: number, top: number, width: number): void {
     const barHeight = 8;
-    const scale = colorScale(theme);
-    for (let x = 0; x < width; x++) {
-      const [r, g, b] = scale(-1 + (2 * x) / Math.max(1, width - 1));
-      context.fillStyle = `rgb(${r}, ${g}, ${b})`;
-      context.fillRect(left + x, top, 1, barHeight);
-    }
+    // Three stops reproduce `colorScale`: canvas gradients interpolate linearly in RGB, as it does.
+    const gradient = context.createLinearGradient(left, 0, left + width, 0);
+    gradient.addColorStop(0, theme.colors.blue);
+    gradient.addColorStop(0.5, theme.background);
+    gradient.addColorStop(1, theme.colors.red);
+    context.fillStyle = gradient;
+    context.fillRect(left, top, width, barHeight);
     context.strokeStyle = theme.grid;
     context.strokeRect(left + 0.5, top + 0.5, width - 1, barHeight);
     const position = (value: number) => left + ((value + 1) / 2) * width;

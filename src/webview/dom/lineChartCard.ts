@@ -1,5 +1,5 @@
 /** A time-series chart (x = epoch) drawn with Chart.js from a `LineChartView`. */
-import type { ChartDataset, ChartOptions, Plugin, ScriptableContext } from 'chart.js';
+import type { ChartDataset, ChartOptions, Plugin } from 'chart.js';
 import type { LineChartView, Point, ReferenceLine } from '../model/types';
 import { formatMetric, formatPercent } from '../format';
 import { Chart } from './chartSetup';
@@ -10,6 +10,9 @@ import type { Theme } from './theme';
 
 /** Markers on every point up to this many; beyond, on about this many points per series (the dash still tells lines apart). */
 const MARKED_POINTS = 24;
+/** Marks the marker-only datasets, which the tooltip leaves out (the line's own point is listed). */
+const MARKERS = 'ncMarkers';
+const isMarkers = (dataset: object) => (dataset as Record<string, unknown>)[MARKERS] === true;
 
 interface ReferenceOptions {
   lines: ReferenceLine[];
@@ -59,6 +62,7 @@ export class LineChartCard {
   private readonly hidden = new Set<string>();
   private view: LineChartView | undefined;
   private theme: Theme | undefined;
+  private optionsKey = '';
 
   constructor(view: LineChartView, options: CardOptions) {
     this.card = new ChartCard(view.id, options);
@@ -96,42 +100,70 @@ export class LineChartCard {
         if (this.view && this.theme) this.update(this.view, this.theme);
       },
     );
-    const datasets = view.series.map((series) => this.dataset(series, theme));
-    const options = this.options(view, theme);
+    this.card.whenVisible(() => this.draw(view, theme));
+  }
+
+  private draw(view: LineChartView, theme: Theme): void {
+    const datasets = view.series.flatMap((series) => this.datasets(series, theme));
     if (this.chart === undefined) {
+      this.optionsKey = this.optionsSignature(view, theme);
       this.chart = new Chart<'line', Point[]>(this.card.canvas, {
         type: 'line',
         data: { datasets },
-        options,
+        options: this.options(view, theme),
         plugins: [referenceLinesPlugin],
       });
       return;
     }
     this.chart.data.datasets = datasets;
-    this.chart.options = options;
+    // New options make Chart.js resolve every option again: only when the axes, references or theme changed.
+    const key = this.optionsSignature(view, theme);
+    if (key !== this.optionsKey) {
+      this.optionsKey = key;
+      this.chart.options = this.options(view, theme);
+    }
     this.chart.update('none');
   }
 
-  private dataset(series: LineChartView['series'][number], theme: Theme): ChartDataset<'line', Point[]> {
+  private optionsSignature(view: LineChartView, theme: Theme): string {
+    return JSON.stringify([view.y, view.y2, view.references, theme]);
+  }
+
+  /**
+   * Each series is two datasets: the line, and its markers on about `MARKED_POINTS` points. Per-point (scriptable or
+   * array) options would make Chart.js resolve options for every point on every update (~100 ms per frame at 500
+   * evaluations × 8 charts); constant options are resolved once per dataset.
+   */
+  private datasets(series: LineChartView['series'][number], theme: Theme): ChartDataset<'line', Point[]>[] {
     const color = theme.colors[series.color];
+    const hidden = this.hidden.has(series.key);
     const step = Math.max(1, Math.ceil(series.points.length / MARKED_POINTS));
-    return {
-      label: series.label,
-      data: series.points,
-      yAxisID: series.axis,
-      borderColor: color,
-      backgroundColor: color,
-      borderWidth: theme.lineWidth,
-      borderDash: DASH_PATTERNS[series.dash],
-      pointStyle: series.marker,
-      pointRadius: (context: ScriptableContext<'line'>) =>
-        context.dataIndex % step === 0 || context.dataIndex === series.points.length - 1 ? 3 : 0,
-      pointHoverRadius: 5,
-      pointBorderWidth: 1,
-      tension: 0,
-      spanGaps: true,
-      hidden: this.hidden.has(series.key),
-    };
+    const marked = series.points.filter((_, index) => index % step === 0 || index === series.points.length - 1);
+    const common = { label: series.label, yAxisID: series.axis, borderColor: color, backgroundColor: color, hidden };
+    return [
+      {
+        ...common,
+        data: series.points,
+        borderWidth: theme.lineWidth,
+        borderDash: DASH_PATTERNS[series.dash],
+        pointRadius: 0,
+        pointHoverRadius: 4,
+        pointHitRadius: 6,
+        tension: 0,
+        spanGaps: true,
+      },
+      {
+        ...common,
+        data: marked,
+        showLine: false,
+        pointStyle: series.marker,
+        pointRadius: 3,
+        pointHoverRadius: 3,
+        pointHitRadius: 0,
+        pointBorderWidth: 1,
+        [MARKERS]: true,
+      } as ChartDataset<'line', Point[]>,
+    ];
   }
 
   private options(view: LineChartView, theme: Theme): ChartOptions<'line'> {
@@ -179,6 +211,7 @@ export class LineChartCard {
         legend: { display: false },
         decimation: { enabled: true, algorithm: 'lttb', samples: 300, threshold: 400 },
         tooltip: {
+          filter: (item) => !isMarkers(item.dataset),
           callbacks: {
             title: (items) => `epoch ${items[0]?.parsed.x ?? ''}`,
             label: (item) => {

@@ -27,6 +27,7 @@ export class NormsCard {
     if (view.kind === 'placeholder') {
       this.card.setEmpty(view.text);
       this.card.setLegend([]);
+      this.card.whenVisible(() => undefined);
       this.chart?.destroy();
       this.chart = undefined;
       return;
@@ -53,6 +54,10 @@ export class NormsCard {
         },
       ]),
     );
+    this.card.whenVisible(() => this.draw(view, theme, colors));
+  }
+
+  private draw(view: Extract<NormsView, { kind: 'chart' }>, theme: Theme, colors: Record<'classifier' | 'class-means', string>): void {
     const datasets: ChartDataset<'scatter', NamedPoint[]>[] = view.series.flatMap((series) => {
       const color = colors[series.key];
       const points: ChartDataset<'scatter', NamedPoint[]> = {

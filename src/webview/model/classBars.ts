@@ -11,6 +11,8 @@ import { formatCount, formatPercent, listNames } from '../format';
 
 /** About 6 px per bar on a 1000 px wide chart: thinner bars cannot be told apart or hovered. */
 export const MAX_CLASS_BARS = 160;
+/** Flagged classes named in the aria-label; the rest are counted. */
+const ARIA_LISTED_CLASSES = 10;
 export const SHOT_GROUPS: readonly ShotGroup[] = ['many', 'medium', 'few'];
 export const SHOT_GROUP_LABELS: Record<ShotGroup, string> = { many: 'Many (n > 100)', medium: 'Medium (20–100)', few: 'Few (n < 20)' };
 
@@ -180,8 +182,11 @@ export function classBarsAriaLabel(report: EvaluationReport, collapse: CollapseF
   const flaggedText =
     collapse?.active && collapse.classes.length > 0
       ? `; ${collapse.classes.length} ${collapse.classes.length === 1 ? 'class' : 'classes'} flagged for minority collapse: ${listNames(
-          collapse.classes.map((c) => `${nameOf(c)} (recall ${formatPercent(report.recallPerClass[c])})`),
-          10,
+          // Only the listed ones are formatted: with hundreds flagged, the rest are just counted.
+          collapse.classes.map((c, i) =>
+            i < ARIA_LISTED_CLASSES ? `${nameOf(c)} (recall ${formatPercent(report.recallPerClass[c])})` : '',
+          ),
+          ARIA_LISTED_CLASSES,
         )}`
       : '; no class flagged for minority collapse';
   return `${head}: ${groupText || 'no groups'}${flaggedText}.`;

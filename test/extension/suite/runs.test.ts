@@ -4,6 +4,8 @@ import WebSocket from 'ws';
 import type { Run } from '../../../src/extension/runs/run';
 import { TOKEN_HEADER } from '../../../src/protocol/messages';
 import { activateExtension, waitForRun, workspaceFile } from './support';
+import { classRows } from '../../../src/extension/views/classesTree';
+import { metricRows } from '../../../src/extension/views/metricsTree';
 
 suite('Runs: the command starts a trainer that reports over the socket', () => {
   test('Start Long-Tail Run launches the trainer; hello, start, epochs, metrics and the end reach the extension', async function () {
@@ -22,6 +24,27 @@ suite('Runs: the command starts a trainer that reports over the socket', () => {
     assert.equal(run.evaluations.length, 3);
     assert.equal(run.evaluations[2]?.reports.find((report) => report.split === 'test')?.recallPerClass.length, 4);
     assert.equal(api.store.get(run.id), run, 'the run is listed');
+
+    // The sidebar's data: classes head to tail with counts and recall; the latest metrics with their trends.
+    const classes = classRows(run);
+    assert.deepEqual(
+      classes.map((row) => row.trainCount),
+      [40, 18, 8, 4],
+    );
+    assert.deepEqual(
+      classes.map((row) => row.group),
+      ['medium', 'few', 'few', 'few'],
+    );
+    const latestTest = run.evaluations.at(-1)?.reports.find((report) => report.split === 'test');
+    assert.deepEqual(
+      classes.map((row) => row.recall),
+      classes.map((row) => latestTest?.recallPerClass[row.index]),
+    );
+    const metrics = metricRows(run);
+    const nc1 = metrics.find((row) => row.label === 'NC1 (test)');
+    assert.ok(nc1, metrics.map((row) => row.label).join(', '));
+    assert.notEqual(nc1.value, '—');
+    assert.ok(nc1.trend !== undefined, 'a trend once there are two evaluations');
   });
 
   test('Stop Run ends a live run gracefully: reason "stopped", and what it reported is kept', async function () {

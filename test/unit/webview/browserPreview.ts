@@ -152,7 +152,7 @@ export async function openPreview(
   browser: Browser,
   theme: PreviewTheme,
   initialState: PersistedState,
-  viewport = { width: 1400, height: 1000 },
+  viewport = { width: 1400, height: 2800 },
 ): Promise<Preview> {
   const work = await mkdtemp(join(tmpdir(), 'nc-dashboard-preview-'));
   const script = await bundle(work);
@@ -285,9 +285,56 @@ const SCENARIOS: Scenario[] = [
     theme: 'light',
     mode: 'run',
     runs: [{ options: { classCount: 10, epochs: 30, name: 'fashion-mnist-lt' }, upTo: 20 }],
-    viewport: { width: 560, height: 900 },
+    viewport: { width: 560, height: 6000 },
   },
 ];
+
+/**
+ * A live run's last 20 evaluations arriving one delta at a time after a snapshot: per update, the time the message
+ * handler took (validate + reduce) and the time the next frame took (view model + Chart.js and canvas drawing).
+ */
+async function measureLiveUpdates(
+  browser: Browser,
+  options: FixtureOptions,
+  viewport: { width: number; height: number },
+): Promise<Record<string, number>> {
+  const total = options.epochs ?? 20;
+  const full = fixtureRun(options);
+  const prefix = (count: number): RunData => ({
+    ...full,
+    status: 'running',
+    ended: undefined,
+    epochs: full.epochs.slice(0, count),
+    evaluations: full.evaluations.slice(0, count),
+  });
+  const preview = await openPreview(
+    browser,
+    'dark',
+    { mode: 'run', runIds: [full.id], ui: { split: 'test', classLayout: 'binned' } },
+    viewport,
+  );
+  await preview.send(snapshotMessage(100, 'run', [prefix(total - 20)], []));
+  await preview.page.waitForTimeout(200);
+  const messageMs: number[] = [];
+  const renderMs: number[] = [];
+  for (let count = total - 19; count <= total; count++) {
+    await preview.send(deltaMessage(100 + count, prefix(count), cursorAtEnd(prefix(count - 1)), true).message);
+    const times = await preview.page.evaluate(() => [
+      Number(document.getElementById('dashboard')?.dataset.messageMs),
+      Number(document.getElementById('dashboard')?.dataset.renderMs),
+    ]);
+    messageMs.push(times[0] ?? Number.NaN);
+    renderMs.push(times[1] ?? Number.NaN);
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+  return {
+    updates: 20,
+    medianMessageMs: median(messageMs),
+    maxMessageMs: Math.max(...messageMs),
+    medianRenderMs: median(renderMs),
+    maxRenderMs: Math.max(...renderMs),
+  };
+}
 
 /** Clicks through the controls and reads back what changed: export, split, class layout, a theme switch. */
 async function exercise(preview: Preview, outDir: string): Promise<Record<string, unknown>> {
@@ -360,6 +407,13 @@ async function main(): Promise<void> {
       }
       await preview.page.waitForTimeout(150);
       const interactions = scenario.name === 'run-dark-c1000' ? await exercise(preview, outDir) : undefined;
+      const timing =
+        scenario.name === 'run-dark-c1000'
+          ? [
+              await measureLiveUpdates(browser, scenario.runs[0]!.options, { width: 1400, height: 1000 }),
+              await measureLiveUpdates(browser, scenario.runs[0]!.options, { width: 1400, height: 3000 }),
+            ]
+          : undefined;
       const file = join(outDir, `dashboard-${scenario.name}.png`);
       await preview.page.screenshot({ path: file, fullPage: true });
       report[scenario.name] = {
@@ -376,6 +430,7 @@ async function main(): Promise<void> {
         posted: await preview.posted(),
         state: await preview.page.evaluate(() => (window as unknown as { __state: unknown }).__state),
         interactions,
+        timing,
         seconds: (Date.now() - started) / 1000,
       };
       await preview.close();
@@ -389,8 +444,9 @@ async function main(): Promise<void> {
     console.log(
       `${name} (${seconds} s): ${charts.length} charts, ${styleTags} <style> tags, ${problems.length} problems${problems.length ? `\n  ${problems.join('\n  ')}` : ''}`,
     );
-    const { interactions } = entry as { interactions?: unknown };
+    const { interactions, timing } = entry as { interactions?: unknown; timing?: unknown };
     if (interactions !== undefined) console.log(`  interactions: ${JSON.stringify(interactions)}`);
+    if (timing !== undefined) console.log(`  live updates in Chromium: ${JSON.stringify(timing)}`);
   }
 }
 

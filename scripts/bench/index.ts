@@ -1,0 +1,163 @@
+/**
+ * `npm run bench`: speed of the trainer, the metrics, the live path and the dashboard, against PyTorch and NumPy on
+ * the same machine in the same run, written to docs/benchmarks.md and docs/benchmarks.json.
+ *
+ *   npm run bench                       # everything (~10–15 min on 2 busy cores), writes docs/benchmarks.{md,json}
+ *   npm run bench -- --quick            # a subset (MLP + CNN, a tenth of the metric samples, fewer repeats); prints only
+ *   npm run bench -- --parts training,metrics --models mlp --out /tmp/bench
+ *
+ * Options:
+ *   --quick              fewer repeats and smaller inputs; writes files only with --out
+ *   --parts a,b          training, metrics, epoch, latency, dashboard (default: all)
+ *   --models a,b         mlp, small-cnn, resnet20 (default: all; --quick: mlp, small-cnn)
+ *   --no-peers           skip PyTorch and NumPy (they are skipped anyway, with the reason, when missing)
+ *   --no-build           use the existing dist/trainer.js instead of running scripts/build.mjs
+ *   --out DIR            where benchmarks.md and benchmarks.json go (default: docs for a full run)
+ * Peers: Debian's /usr/bin/python3 with python3-torch, python3-numpy and libopenblas0-openmp (NC_BENCH_PYTHON overrides).
+ * No test checks these timings: they depend on the machine and its load.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT } from './children';
+import { benchDashboard } from './dashboardRender';
+import { benchEpochShare } from './epochShare';
+import { ArrivalRecorder, benchReporterLatency } from './latency';
+import { loadAverage, machineInfo } from './machine';
+import { benchMetrics } from './metrics';
+import { judgeTargets, renderMarkdown } from './report';
+import type { BenchResults } from './report';
+import { benchTraining } from './training';
+import { TRAINING_MODELS } from './trainingModels';
+import type { TrainingModel } from './trainingModels';
+
+const PARTS = ['training', 'metrics', 'epoch', 'latency', 'dashboard'] as const;
+type Part = (typeof PARTS)[number];
+
+interface Options {
+  quick: boolean;
+  parts: Part[];
+  models: TrainingModel[];
+  peers: boolean;
+  build: boolean;
+  out: string | undefined;
+}
+
+function list<T extends string>(value: string | undefined, allowed: readonly T[], flag: string, fallback: readonly T[]): T[] {
+  if (value === undefined) return [...fallback];
+  const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  for (const item of items) {
+    if (!allowed.includes(item as T)) throw new Error(`${flag}: unknown "${item}"; use a comma-separated list of ${allowed.join(', ')}`);
+  }
+  return items as T[];
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      parts: { type: 'string' },
+      models: { type: 'string' },
+      'no-peers': { type: 'boolean', default: false },
+      'no-build': { type: 'boolean', default: false },
+      out: { type: 'string' },
+    },
+  });
+  const quick = values.quick ?? false;
+  return {
+    quick,
+    parts: list(values.parts, PARTS, '--parts', PARTS),
+    models: list(values.models, TRAINING_MODELS, '--models', quick ? ['mlp', 'small-cnn'] : TRAINING_MODELS),
+    peers: !values['no-peers'],
+    build: !values['no-build'],
+    out: values.out ?? (quick ? undefined : join(REPO_ROOT, 'docs')),
+  };
+}
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const start = loadAverage();
+  const load: BenchResults['load'] = { start };
+  log(`load average at start: ${start.join(' / ')}`);
+  const machine = await machineInfo();
+  const skipped: string[] = [];
+  let torchMissing: string | undefined;
+  let numpyMissing: string | undefined;
+  if (!options.peers) {
+    torchMissing = numpyMissing = 'peers skipped (--no-peers)';
+    skipped.push('PyTorch and NumPy peers (--no-peers)');
+  } else {
+    torchMissing = machine.peers.torch === undefined ? machine.peers.missing.find((line) => line.startsWith('PyTorch') || line.startsWith('Python')) : undefined;
+    numpyMissing = machine.peers.numpy === undefined ? machine.peers.missing.find((line) => line.startsWith('NumPy') || line.startsWith('Python')) : undefined;
+    for (const line of machine.peers.missing) {
+      log(`peer problem: ${line}`);
+      skipped.push(line);
+    }
+  }
+
+  const scratch = mkdtempSync(join(tmpdir(), 'nc-bench-'));
+  const results: Omit<BenchResults, 'targets'> = {
+    date: new Date().toISOString(),
+    command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+    quick: options.quick,
+    machine,
+    load,
+    skipped,
+  };
+  const recorder = new ArrivalRecorder();
+  await recorder.start();
+  try {
+    const want = (part: Part) => options.parts.includes(part);
+    if (want('training')) {
+      load.training = loadAverage();
+      results.training = await benchTraining({ quick: options.quick, models: options.models, torchMissing, log });
+    }
+    if (want('metrics')) {
+      load.metrics = loadAverage();
+      results.metrics = await benchMetrics({ quick: options.quick, scratch, numpyMissing, log });
+    }
+    if (want('epoch')) {
+      load.epoch = loadAverage();
+      results.epochShare = await benchEpochShare({ quick: options.quick, scratch, recorder, build: options.build, log });
+      if (!results.epochShare.ok) log(`epoch share: ${results.epochShare.reason}`);
+    }
+    if (want('latency')) {
+      load.latency = loadAverage();
+      const messages = options.quick ? 10 : 40;
+      results.latency = [await benchReporterLatency(recorder, 10, messages, log), await benchReporterLatency(recorder, 1000, messages, log)];
+    }
+    if (want('dashboard')) {
+      load.dashboard = loadAverage();
+      results.dashboard = await benchDashboard(options.quick, log);
+      if (!results.dashboard.ok) log(`dashboard: ${results.dashboard.reason}`);
+    }
+  } finally {
+    await recorder.dispose();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  load.end = loadAverage();
+
+  const complete: BenchResults = { ...results, targets: judgeTargets(results) };
+  const markdown = renderMarkdown(complete);
+  process.stdout.write(`\n${markdown}`);
+  if (options.out !== undefined) {
+    const out = resolve(options.out);
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'benchmarks.md'), markdown);
+    writeFileSync(join(out, 'benchmarks.json'), `${JSON.stringify(complete, null, 2)}\n`);
+    log(`wrote ${join(out, 'benchmarks.md')} and benchmarks.json`);
+  } else {
+    log('--quick: nothing written (pass --out DIR to keep the files)');
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,296 @@
+/** The benchmark's results as one JSON object and as the markdown of docs/benchmarks.md, with the targets judged. */
+import type { DashboardResult } from './dashboardRender';
+import type { EpochShareResult } from './epochShare';
+import type { ReporterLatency } from './latency';
+import type { MachineInfo } from './machine';
+import { formatMs, formatRatio } from './measure';
+import type { MetricsResult } from './metrics';
+import type { Measured, TrainingResult } from './training';
+
+export interface BenchResults {
+  date: string;
+  command: string;
+  quick: boolean;
+  machine: MachineInfo;
+  /** 1-, 5- and 15-minute load averages when each part started, and at the end. */
+  load: Record<string, [number, number, number]>;
+  training?: TrainingResult;
+  metrics?: MetricsResult;
+  epochShare?: Measured<EpochShareResult>;
+  latency?: Measured<ReporterLatency>[];
+  dashboard?: Measured<DashboardResult>;
+  skipped: string[];
+  targets: Target[];
+}
+
+export type TargetStatus = 'met' | 'missed' | 'not measured';
+
+export interface Target {
+  name: string;
+  target: string;
+  measured: string;
+  status: TargetStatus;
+}
+
+const status = (value: number | null | undefined, ok: (value: number) => boolean): TargetStatus =>
+  value === null || value === undefined || !Number.isFinite(value) ? 'not measured' : ok(value) ? 'met' : 'missed';
+
+const percent = (value: number | null | undefined) => (value === null || value === undefined || !Number.isFinite(value) ? '–' : `${(value * 100).toFixed(1)} %`);
+
+export function judgeTargets(results: Omit<BenchResults, 'targets'>): Target[] {
+  const targets: Target[] = [];
+  for (const model of ['small-cnn', 'mlp'] as const) {
+    const row = results.training?.rows.find((candidate) => candidate.model === model);
+    targets.push({
+      name: `${row?.label ?? model} training vs PyTorch, same cores (1)`,
+      target: '≥ 1.0×',
+      measured: formatRatio(row?.ratioOneThread),
+      status: status(row?.ratioOneThread, (ratio) => ratio >= 1),
+    });
+  }
+  for (const row of results.metrics?.rows ?? []) {
+    const { sampleCount, featureDim, classCount } = row.size;
+    targets.push({
+      name: `metric evaluation N=${sampleCount} d=${featureDim} C=${classCount} faster than NumPy (1 thread)`,
+      target: 'speed-up > 1',
+      measured: row.speedupOneThread === null ? '–' : `${formatRatio(row.speedupOneThread)} (vs ${results.metrics?.cores} threads: ${formatRatio(row.speedupAllCores)})`,
+      status: status(row.speedupOneThread, (speedup) => speedup > 1),
+    });
+  }
+  const share = results.epochShare?.ok ? results.epochShare.value : undefined;
+  targets.push({
+    name: 'metrics share of an epoch (evaluationMs / epoch durationMs, median)',
+    target: '< 5 %',
+    measured: share ? `${percent(share.medianShare)} (arithmetic alone: ${percent(share.metricsOnlyShare)})` : '–',
+    status: status(share?.medianShare, (value) => value < 0.05),
+  });
+  const trainerLatency = share?.latencyMs['metrics/didUpdate'];
+  targets.push({
+    name: 'latency trainer → extension host, real trainer (metrics/didUpdate, C = 10, median)',
+    target: '< 50 ms',
+    measured: trainerLatency ? `${formatMs(trainerLatency.median)} (max ${formatMs(trainerLatency.max)})` : '–',
+    status: status(trainerLatency?.median, (value) => value < 50),
+  });
+  for (const measured of results.latency ?? []) {
+    if (!measured.ok) continue;
+    const { classCount, latencyMs } = measured.value;
+    targets.push({
+      name: `latency SocketReporter → RunServer, metrics/didUpdate at C = ${classCount} (median)`,
+      target: '< 50 ms',
+      measured: `${formatMs(latencyMs.median)} (p95 ${formatMs(latencyMs.p95)})`,
+      status: status(latencyMs.median, (value) => value < 50),
+    });
+  }
+  const dashboard = results.dashboard?.ok ? results.dashboard.value : undefined;
+  for (const [classCount, budget] of [
+    [10, 16],
+    [1000, 50],
+  ] as const) {
+    const row = dashboard?.rows.find((candidate) => candidate.classCount === classCount);
+    targets.push({
+      name: `dashboard time per update at C = ${classCount} (${dashboard?.where === 'node' ? 'Node, no DOM' : 'Chromium'}, median)`,
+      target: `< ${budget} ms`,
+      measured: row ? `${formatMs(row.totalMs.median)} (p95 ${formatMs(row.totalMs.p95)})` : '–',
+      status: status(row?.totalMs.median, (value) => value < budget),
+    });
+  }
+  return targets;
+}
+
+const fmt = (value: number | null | undefined, digits = 0) => (value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits));
+
+function table(header: string[], rows: string[][]): string[] {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
+}
+
+function failure<T>(measured: Measured<T>): string {
+  return measured.ok ? '' : `not measured: ${measured.reason}`;
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  const { machine } = results;
+  const lines: string[] = [];
+  const peers = machine.peers;
+  lines.push('# Benchmarks', '');
+  lines.push(
+    `Generated by \`scripts/bench/index.ts\` on ${results.date}${results.quick ? ' (**--quick subset**: fewer repeats, smaller inputs)' : ''}. Command: \`${results.command}\`.`,
+    '',
+    `Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Linux ${machine.kernel}; Node ${machine.node}, ` +
+      `TensorFlow.js ${machine.tfjs} (wasm backend, 1 thread); Python ${peers.python}, PyTorch ${peers.torch ?? 'missing'}, NumPy ${peers.numpy ?? 'missing'}` +
+      `${peers.blas ? `, BLAS ${peers.blas}` : ''}.`,
+    '',
+    `Load average (1, 5, 15 min): ${Object.entries(results.load)
+      .map(([when, load]) => `${when} ${load.join(' / ')}`)
+      .join('; ')}. The machine was shared with other work while measuring: absolute numbers are lower than on an idle ` +
+      'machine; both sides of each ratio ran in the same run, one after the other.',
+    '',
+  );
+  if (results.skipped.length > 0) lines.push(...results.skipped.map((line) => `- Skipped: ${line}`), '');
+
+  lines.push('## Targets', '');
+  lines.push(...table(['Target', 'Goal', 'Measured', 'Status'], results.targets.map((t) => [t.name, t.target, t.measured, t.status === 'met' ? 'met' : t.status === 'missed' ? '**missed**' : t.status])), '');
+
+  if (results.training) {
+    const { cores, rows, settings } = results.training;
+    lines.push('## 1. Training throughput (images/s, batch 128, Adam, cross-entropy)', '');
+    lines.push(
+      ...table(
+        ['Model', 'ours (wasm, 1 thread)', 'PyTorch 1 thread', 'ours / PyTorch 1', `PyTorch ${cores} threads`, `ours / PyTorch ${cores}`],
+        rows.map((row) => [
+          row.label,
+          row.ours.ok ? fmt(row.ours.value.imagesPerSecond) : failure(row.ours),
+          row.torchOneThread.ok ? fmt(row.torchOneThread.value.imagesPerSecond) : failure(row.torchOneThread),
+          formatRatio(row.ratioOneThread),
+          row.torchAllCores.ok ? fmt(row.torchAllCores.value.imagesPerSecond) : failure(row.torchAllCores),
+          formatRatio(row.ratioAllCores),
+        ]),
+      ),
+      '',
+      `Ours: the trainer's own code paths (selectBackend('wasm') with the kernels of wasmKernels.ts, createModel, the cross-entropy method, ` +
+        "the Optimizer class, the body of trainEpoch's step); PyTorch: scripts/bench/torch_training.py, the same shapes in NCHW. Random data, " +
+        `warm-up excluded, median of repeats: ${Object.entries(settings)
+          .filter(([model]) => rows.some((row) => row.model === model))
+          .map(([model, s]) => `${model} ${s.repeats} × ${s.steps} steps after ${s.warmup}`)
+          .join(', ')}. Our wasm backend runs one thread in Node, so "same cores" is PyTorch at 1 thread.`,
+      '',
+    );
+  }
+
+  if (results.metrics) {
+    const { rows, cores, repeats } = results.metrics;
+    lines.push('## 2. One full metric evaluation (NC1–NC4, recall, collapse indicators, cosine matrices)', '');
+    lines.push(
+      ...table(
+        ['N', 'd', 'C', 'ours', 'ours peak', 'NumPy 1 thread', 'peak', `NumPy ${cores} threads`, 'peak', 'speed-up vs 1 / all', 'max rel. difference'],
+        rows.map((row) => {
+          const ours = row.ours.ok ? row.ours.value : undefined;
+          const one = row.numpyOneThread.ok ? row.numpyOneThread.value : undefined;
+          const all = row.numpyAllCores.ok ? row.numpyAllCores.value : undefined;
+          return [
+            String(row.sampleCount),
+            String(row.size.featureDim),
+            String(row.size.classCount),
+            ours ? formatMs(ours.ms) : failure(row.ours),
+            ours?.peakMiB === undefined ? '–' : `${fmt(ours.peakMiB)} MiB`,
+            one ? formatMs(one.ms) : failure(row.numpyOneThread),
+            one?.peakMiB == null ? '–' : `${fmt(one.peakMiB)} MiB`,
+            all ? formatMs(all.ms) : failure(row.numpyAllCores),
+            all?.peakMiB == null ? '–' : `${fmt(all.peakMiB)} MiB`,
+            `${formatRatio(row.speedupOneThread)} / ${formatRatio(row.speedupAllCores)}`,
+            row.agreement ? `${row.agreement.maxRelativeDifference.toExponential(1)} (${row.agreement.worst}, ${row.agreement.compared} values)` : '–',
+          ];
+        }),
+      ),
+      '',
+      ...table(
+        ['N', 'd', 'C', 'pass 1', 'SVD of M', 'pass 2', 'report', 'predictions supplied', 'cosine matrices', 'report size'],
+        rows.flatMap((row) =>
+          row.ours.ok
+            ? [
+                [
+                  String(row.sampleCount),
+                  String(row.size.featureDim),
+                  String(row.size.classCount),
+                  formatMs(row.ours.value.phasesMs.firstPass),
+                  formatMs(row.ours.value.phasesMs.betweenClassSvd),
+                  formatMs(row.ours.value.phasesMs.secondPass),
+                  formatMs(row.ours.value.phasesMs.report),
+                  formatMs(row.ours.value.suppliedMs),
+                  row.ours.value.cosineMatrices,
+                  `${fmt(row.ours.value.reportKiB)} KiB`,
+                ],
+              ]
+            : [],
+        ),
+      ),
+      '',
+      `Same float32 features (.npy) on both sides: long-tailed labels (IF 100), features = class mean + noise, W near the means. ` +
+        `Ours: evaluateNeuralCollapse (one thread), predictions computed from W as NumPy does (the training loop supplies the network's own, ` +
+        `"predictions supplied"). NumPy: scripts/bench/numpy_metrics.py, the direct formulas (Σ_W, Σ_B, pinv, N × C logits and distances, full ` +
+        `C × C cosine matrices). Median of ${repeats} repeat${repeats === 1 ? '' : 's'}; peak = resident-memory high-water mark above the RSS ` +
+        'before the evaluation (VmHWM reset through /proc/self/clear_refs). "max rel. difference" compares ' +
+        'NC1, NC2 (6 forms), NC3, NC4, accuracy, recall and the collapse indicators between the two sides.',
+      '',
+    );
+  }
+
+  if (results.epochShare) {
+    lines.push('## 3. Share of an epoch spent on metrics (real trainer, every epoch evaluated)', '');
+    if (!results.epochShare.ok) lines.push(failure(results.epochShare), '');
+    else {
+      const share = results.epochShare.value;
+      lines.push(
+        `${share.dataset}: ${share.trainImages} training images, ${share.testImages} test images; small CNN (featureDim 128), wasm, batch 128, ` +
+          'evaluation on train and test every epoch. From events.jsonl:',
+        '',
+        ...table(
+          ['Epoch', 'training (durationMs)', 'evaluation (evaluationMs)', 'share', 'train img/s'],
+          share.epochs.map((row) => [String(row.epoch), formatMs(row.trainingMs), formatMs(row.evaluationMs), percent(row.share), fmt(row.imagesPerSecond)]),
+        ),
+        '',
+        `evaluationMs includes the forward passes that extract features and predictions from both splits. The metric arithmetic alone ` +
+          `(evaluateNeuralCollapse on ${share.trainImages} + ${share.testImages} features of d = 128, predictions supplied) takes ` +
+          `${formatMs(share.metricsOnlyMs)}: ${percent(share.metricsOnlyShare)} of the median epoch.`,
+        ...share.notes.map((note) => `Note: ${note}.`),
+        '',
+      );
+    }
+  }
+
+  if (results.latency || results.epochShare) {
+    lines.push('## 4. Latency trainer → extension host, and dashboard time per update', '');
+    const latencyRows: string[][] = [];
+    if (results.epochShare?.ok) {
+      for (const [type, d] of Object.entries(results.epochShare.value.latencyMs)) {
+        latencyRows.push([`real trainer (${type})`, '10', '–', formatMs(d.median), formatMs(d.p95), formatMs(d.max), String(d.count)]);
+      }
+    }
+    for (const measured of results.latency ?? []) {
+      if (!measured.ok) latencyRows.push(['SocketReporter', '?', '–', failure(measured), '', '', '']);
+      else {
+        const { classCount, messageKiB, latencyMs: d } = measured.value;
+        latencyRows.push(['SocketReporter (metrics/didUpdate)', String(classCount), `${fmt(messageKiB)} KiB`, formatMs(d.median), formatMs(d.p95), formatMs(d.max), String(d.count)]);
+      }
+    }
+    lines.push(
+      ...table(['Sender', 'C', 'message', 'median', 'p95', 'max', 'messages'], latencyRows),
+      '',
+      "Receiver: the extension's RunServer (src/extension/server/runServer.ts) in the benchmark process; a message arrives when the server has " +
+        'parsed and validated it and hands it to the run. Senders are separate processes: the real trainer (send time recorded by ' +
+        'scripts/bench/sendClock.cjs when the event-log line is written, just before SocketReporter.send) and SocketReporter sending real ' +
+        'reports (two EvaluationReports and the collapse flag) every 100 ms. Both read performance.timeOrigin + performance.now().',
+      '',
+    );
+  }
+
+  if (results.dashboard) {
+    if (!results.dashboard.ok) lines.push(`Dashboard: ${failure(results.dashboard)}`, '');
+    else {
+      const dashboard = results.dashboard.value;
+      lines.push(
+        ...table(
+          ['C', 'history', 'updates', 'delta size', 'handler (validate + reduce)', 'render', 'total median', 'total p95'],
+          dashboard.rows.map((row) => [
+            String(row.classCount),
+            `${row.history} evaluations`,
+            String(row.updates),
+            `${fmt(row.deltaKiB)} KiB`,
+            formatMs(row.handlerMs.median),
+            formatMs(row.renderMs.median),
+            formatMs(row.totalMs.median),
+            formatMs(row.totalMs.p95),
+          ]),
+        ),
+        '',
+        dashboard.where === 'chromium'
+          ? 'The real webview bundle in headless Chromium (test/unit/webview/browserPreview.ts: production page and CSP), a run in progress ' +
+              'with 100 evaluations on screen, then one delta per update (one epoch and its train and test reports). Handler: the page\'s message ' +
+              'listener (zod validation, reducer). Render: the animation-frame callback it schedules (view model, DOM, Chart.js canvases) plus a ' +
+              'forced style and layout; painting and compositing are not included. Fixture runs from test/unit/webview/fixtures.ts.'
+          : `Dashboard: ${dashboard.note ?? ''}.`,
+        '',
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
