@@ -58,7 +58,9 @@ export function failureReason(outcome: ProcessOutcome): string {
   if (outcome.error !== undefined) return outcome.error;
   const tail = `${outcome.stderr}\n${outcome.stdout}`.trim().split('\n').slice(-4).join(' | ');
   const how =
-    outcome.signal === null ? `exit code ${outcome.code}` : `killed by ${outcome.signal}${outcome.signal === 'SIGKILL' ? ' (time limit)' : ''}`;
+    outcome.signal === null
+      ? `exit code ${outcome.code}`
+      : `killed by ${outcome.signal}${outcome.signal === 'SIGKILL' ? ' (time limit)' : ''}`;
   return `${how}${tail === '' ? '' : `: ${tail}`}`;
 }
 

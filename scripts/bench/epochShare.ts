@@ -10,6 +10,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { EpochDidEnd, MetricsDidUpdate, RunDidStart, TrainerMessage } from '../../src/protocol/messages';
 import { BENCH_DIR, failureReason, REPO_ROOT, runProcess, runTsChild } from './children';
 import { latenciesByType } from './latency';
@@ -43,8 +44,14 @@ export interface EpochShareResult {
   metricsOnlyMs: number | null;
   /** metricsOnlyMs / median training time of an epoch. */
   metricsOnlyShare: number | null;
-  /** Arrival − send of the run's messages at the RunServer, per message type. */
+  /** Arrival − send at the RunServer, per message type, of the messages reported after the socket had connected. */
   latencyMs: Record<string, Distribution>;
+  /**
+   * The trainer connects while it loads the backend and data; messages reported before the connection opens wait in
+   * SocketReporter's queue. The connection can only open when the trainer's event loop is free, and training an
+   * epoch is synchronous, so this may be a whole epoch.
+   */
+  connection: { firstReportToConnectMs: number | null; queuedMessages: number; messages: number };
   notes: string[];
 }
 
@@ -59,7 +66,9 @@ export interface EpochShareOptions {
 function runConfig(epochs: number, fashionMnist: boolean): Record<string, unknown> {
   return {
     name: 'bench-fashion-mnist-lt',
-    dataset: fashionMnist ? { name: 'fashion-mnist' } : { name: 'synthetic', classes: 10, imageSize: 28, trainPerClass: 600, testPerClass: 1000 },
+    dataset: fashionMnist
+      ? { name: 'fashion-mnist' }
+      : { name: 'synthetic', classes: 10, imageSize: 28, trainPerClass: 600, testPerClass: 1000 },
     imbalance: { profile: 'exponential', factor: 100, maxPerClass: 600 },
     model: { architecture: 'small-cnn', featureDim: FEATURE_DIM },
     method: { name: 'cross-entropy' },
@@ -97,7 +106,10 @@ export async function benchEpochShare({ quick, scratch, recorder, build, log }: 
   const trainer = join(REPO_ROOT, 'dist', 'trainer.js');
   if (!existsSync(trainer)) return { ok: false, reason: 'dist/trainer.js is missing: run node scripts/build.mjs (or drop --no-build)' };
   const fashionMnist = existsSync(FASHION_MNIST);
-  if (!fashionMnist) notes.push(`Fashion-MNIST not found at ${FASHION_MNIST} (apt-get install -y dataset-fashion-mnist): used the synthetic dataset of the same shape`);
+  if (!fashionMnist)
+    notes.push(
+      `Fashion-MNIST not found at ${FASHION_MNIST} (apt-get install -y dataset-fashion-mnist): used the synthetic dataset of the same shape`,
+    );
 
   const epochs = quick ? 2 : 3;
   const folder = join(scratch, 'epoch-share');
@@ -106,11 +118,25 @@ export async function benchEpochShare({ quick, scratch, recorder, build, log }: 
   writeFileSync(configFile, JSON.stringify(runConfig(epochs, fashionMnist), null, 2));
   const runId = 'bench-epoch-share';
   const clockFile = join(folder, 'send-clock.txt');
-  const { token, arrivals } = recorder.register(runId);
-  log(`epoch share: trainer run, small CNN on ${fashionMnist ? 'Fashion-MNIST' : 'synthetic'}-LT, ${epochs} epochs, evaluating every epoch…`);
+  const { token, arrivals, connectedAt } = recorder.register(runId);
+  log(
+    `epoch share: trainer run, small CNN on ${fashionMnist ? 'Fashion-MNIST' : 'synthetic'}-LT, ${epochs} epochs, evaluating every epoch…`,
+  );
   const run = await runProcess(
     process.execPath,
-    ['--require', join(BENCH_DIR, 'sendClock.cjs'), trainer, 'run', '--config', configFile, '--out', join(folder, 'runs'), '--run-id', runId, '--quiet'],
+    [
+      '--import',
+      pathToFileURL(join(BENCH_DIR, 'sendClock.mjs')).href,
+      trainer,
+      'run',
+      '--config',
+      configFile,
+      '--out',
+      join(folder, 'runs'),
+      '--run-id',
+      runId,
+      '--quiet',
+    ],
     { env: { ...recorder.environment(token), NC_BENCH_SEND_CLOCK: clockFile }, timeoutMs: 15 * 60_000 },
   );
   if (run.code !== 0) return { ok: false, reason: `trainer failed: ${failureReason(run)}` };
@@ -125,7 +151,13 @@ export async function benchEpochShare({ quick, scratch, recorder, build, log }: 
   const rows: EpochRow[] = ends.map((end) => {
     const update = updates.find((candidate) => candidate.epoch === end.epoch);
     const evaluationMs = update?.evaluationMs ?? Number.NaN;
-    return { epoch: end.epoch, trainingMs: end.durationMs, evaluationMs, share: evaluationMs / end.durationMs, imagesPerSecond: end.imagesPerSecond };
+    return {
+      epoch: end.epoch,
+      trainingMs: end.durationMs,
+      evaluationMs,
+      share: evaluationMs / end.durationMs,
+      imagesPerSecond: end.imagesPerSecond,
+    };
   });
   const trainImages = started?.dataset.trainCounts.reduce((a, b) => a + b, 0) ?? 0;
   const testImages = started?.dataset.testCount ?? 0;
@@ -139,7 +171,9 @@ export async function benchEpochShare({ quick, scratch, recorder, build, log }: 
       .filter((line) => line !== '')
       .map((line) => line.split(' ').map(Number) as [number, number]),
   );
-  const latencies = latenciesByType(sentAt, arrivals);
+  const connected = connectedAt[0];
+  const firstReport = Math.min(...sentAt.values());
+  const latencies = latenciesByType(sentAt, arrivals, connected);
   const latencyMs: Record<string, Distribution> = {};
   for (const [type, values] of Object.entries(latencies)) latencyMs[type] = distribution(values);
   const medianTraining = median(rows.map((row) => row.trainingMs));
@@ -154,6 +188,11 @@ export async function benchEpochShare({ quick, scratch, recorder, build, log }: 
       metricsOnlyMs: arithmetic,
       metricsOnlyShare: arithmetic === null ? null : arithmetic / medianTraining,
       latencyMs,
+      connection: {
+        firstReportToConnectMs: connected === undefined ? null : Math.max(0, connected - firstReport),
+        queuedMessages: connected === undefined ? sentAt.size : [...sentAt.values()].filter((at) => at < connected).length,
+        messages: sentAt.size,
+      },
       notes,
     },
   };

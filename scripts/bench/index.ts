@@ -46,7 +46,10 @@ interface Options {
 
 function list<T extends string>(value: string | undefined, allowed: readonly T[], flag: string, fallback: readonly T[]): T[] {
   if (value === undefined) return [...fallback];
-  const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   for (const item of items) {
     if (!allowed.includes(item as T)) throw new Error(`${flag}: unknown "${item}"; use a comma-separated list of ${allowed.join(', ')}`);
   }
@@ -93,8 +96,14 @@ async function main(): Promise<void> {
     torchMissing = numpyMissing = 'peers skipped (--no-peers)';
     skipped.push('PyTorch and NumPy peers (--no-peers)');
   } else {
-    torchMissing = machine.peers.torch === undefined ? machine.peers.missing.find((line) => line.startsWith('PyTorch') || line.startsWith('Python')) : undefined;
-    numpyMissing = machine.peers.numpy === undefined ? machine.peers.missing.find((line) => line.startsWith('NumPy') || line.startsWith('Python')) : undefined;
+    torchMissing =
+      machine.peers.torch === undefined
+        ? machine.peers.missing.find((line) => line.startsWith('PyTorch') || line.startsWith('Python'))
+        : undefined;
+    numpyMissing =
+      machine.peers.numpy === undefined
+        ? machine.peers.missing.find((line) => line.startsWith('NumPy') || line.startsWith('Python'))
+        : undefined;
     for (const line of machine.peers.missing) {
       log(`peer problem: ${line}`);
       skipped.push(line);
@@ -130,7 +139,11 @@ async function main(): Promise<void> {
     if (want('latency')) {
       load.latency = loadAverage();
       const messages = options.quick ? 10 : 40;
-      results.latency = [await benchReporterLatency(recorder, 10, messages, log), await benchReporterLatency(recorder, 1000, messages, log)];
+      const busyMessages = options.quick ? 3 : 8;
+      results.latency = [];
+      for (const classCount of [10, 1000]) results.latency.push(await benchReporterLatency(recorder, classCount, messages, 0, log));
+      // A sender busy for 1 s after each message, as the trainer is during the synchronous steps of an epoch.
+      for (const classCount of [10, 1000]) results.latency.push(await benchReporterLatency(recorder, classCount, busyMessages, 1000, log));
     }
     if (want('dashboard')) {
       load.dashboard = loadAverage();

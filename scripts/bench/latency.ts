@@ -3,7 +3,7 @@
  * extension's real RunServer (src/extension/server/runServer.ts, plain Node) in this process: a message "arrives"
  * when the server has parsed and validated it and hands it to the run's endpoint. Two senders, each a separate
  * process like the real trainer:
- * - the real trainer (`node dist/trainer.js run --ws …`, epochShare.ts), its send time taken by sendClock.cjs;
+ * - the real trainer (`node dist/trainer.js run --ws …`, epochShare.ts), its send time taken by sendClock.mjs;
  * - the trainer's SocketReporter sending real metrics/didUpdate messages at C = 10 and C = 1000 (latencySender.ts).
  * Both ends read performance.timeOrigin + performance.now() (wall-clock based, sub-millisecond).
  */
@@ -32,18 +32,24 @@ export class ArrivalRecorder {
     await this.server.listen();
   }
 
-  /** Registers a run; returns its secret and the arrivals list that fills as messages come in. */
-  register(runId: string): { token: string; arrivals: Arrival[] } {
+  /**
+   * Registers a run; returns its secret, the arrivals list that fills as messages come in, and the connection times
+   * (a valid hello accepted), on the same clock.
+   */
+  register(runId: string): { token: string; arrivals: Arrival[]; connectedAt: number[] } {
     const token = newRunToken();
     const arrivals: Arrival[] = [];
+    const connectedAt: number[] = [];
     this.runs.set(runId, arrivals);
     this.server.register({
       runId,
       token,
       receive: (message) => arrivals.push({ seq: message.seq, type: message.type, at: performance.timeOrigin + performance.now() }),
-      connectionChanged: () => undefined,
+      connectionChanged: (connected) => {
+        if (connected) connectedAt.push(performance.timeOrigin + performance.now());
+      },
     });
-    return { token, arrivals };
+    return { token, arrivals, connectedAt };
   }
 
   environment(token: string): NodeJS.ProcessEnv {
@@ -55,12 +61,20 @@ export class ArrivalRecorder {
   }
 }
 
-/** Arrival − send per message type, in ms. */
-export function latenciesByType(sentAt: ReadonlyMap<number, number>, arrivals: readonly Arrival[]): Record<string, number[]> {
+/**
+ * Arrival − send per message type, in ms, for messages sent after `connectedAt` (default: all). A message reported
+ * before the socket was open waits in SocketReporter's queue until the connection opens: that wait is the connection
+ * delay, reported apart.
+ */
+export function latenciesByType(
+  sentAt: ReadonlyMap<number, number>,
+  arrivals: readonly Arrival[],
+  connectedAt = Number.NEGATIVE_INFINITY,
+): Record<string, number[]> {
   const byType: Record<string, number[]> = {};
   for (const arrival of arrivals) {
     const sent = sentAt.get(arrival.seq);
-    if (sent === undefined || arrival.seq === 0) continue;
+    if (sent === undefined || arrival.seq === 0 || sent < connectedAt) continue;
     (byType[arrival.type] ??= []).push(arrival.at - sent);
   }
   return byType;
@@ -68,6 +82,8 @@ export function latenciesByType(sentAt: ReadonlyMap<number, number>, arrivals: r
 
 export interface ReporterLatency {
   classCount: number;
+  /** The sender's event loop was kept busy this long after each send, as a training epoch keeps the trainer's. */
+  busyMs: number;
   messageKiB: number;
   latencyMs: Distribution;
   allAcknowledged: boolean;
@@ -77,22 +93,43 @@ export async function benchReporterLatency(
   recorder: ArrivalRecorder,
   classCount: number,
   messages: number,
+  busyMs: number,
   log: (line: string) => void,
 ): Promise<Measured<ReporterLatency>> {
-  const runId = `bench-latency-c${classCount}`;
+  const runId = `bench-latency-c${classCount}-busy${busyMs}`;
   const { token, arrivals } = recorder.register(runId);
-  log(`latency: SocketReporter → RunServer, C = ${classCount}, ${messages} messages…`);
+  log(
+    `latency: SocketReporter → RunServer, C = ${classCount}, ${messages} messages${busyMs > 0 ? `, sender busy ${busyMs} ms after each` : ''}…`,
+  );
   const sender = await runTsChild<SenderResult>(
     'latencySender.ts',
-    ['--run-id', runId, '--classes', String(classCount), '--messages', String(messages), '--interval-ms', '100'],
+    [
+      '--run-id',
+      runId,
+      '--classes',
+      String(classCount),
+      '--messages',
+      String(messages),
+      '--interval-ms',
+      '100',
+      '--busy-ms',
+      String(busyMs),
+    ],
     { env: recorder.environment(token) },
   );
   if (!sender.ok) return sender;
   const sentAt = new Map(Object.entries(sender.value.sentAt).map(([seq, at]) => [Number(seq), at] as const));
   const latencies = latenciesByType(sentAt, arrivals)['metrics/didUpdate'] ?? [];
-  if (latencies.length === 0) return { ok: false, reason: `no message arrived (${recorder.warnings.slice(-2).join('; ') || 'no warning'})` };
+  if (latencies.length === 0)
+    return { ok: false, reason: `no message arrived (${recorder.warnings.slice(-2).join('; ') || 'no warning'})` };
   return {
     ok: true,
-    value: { classCount, messageKiB: sender.value.messageBytes / 1024, latencyMs: distribution(latencies), allAcknowledged: sender.value.allAcknowledged },
+    value: {
+      classCount,
+      busyMs,
+      messageKiB: sender.value.messageBytes / 1024,
+      latencyMs: distribution(latencies),
+      allAcknowledged: sender.value.allAcknowledged,
+    },
   };
 }

@@ -1,7 +1,9 @@
 /**
  * Child process: the trainer's SocketReporter sending real metrics/didUpdate messages (two EvaluationReports, train
  * and test, from evaluateNeuralCollapse at C classes, plus the collapse flag) to the RunServer in the parent, one
- * every `--interval-ms` so that messages do not queue behind each other. The send time is taken just before
+ * every `--interval-ms` so that messages do not queue behind each other. With `--busy-ms N` the event loop is kept busy
+ * for N ms after each send (a synchronous spin), as the trainer's is by the synchronous training steps that follow a
+ * report: whatever the socket could not write at once waits for that. The send time is taken just before
  * SocketReporter.send (which serialises and writes), as `performance.timeOrigin + performance.now()`, the same
  * clock the parent reads on arrival.
  *
@@ -34,25 +36,44 @@ function metricsMessage(classCount: number, epoch: number, seq: number): Metrics
     return state / 4294967296 - 0.5;
   };
   const means = Float32Array.from({ length: classCount * FEATURE_DIM }, uniform);
-  const features = Float32Array.from({ length: labels.length * FEATURE_DIM }, (_, i) => means[labels[Math.floor(i / FEATURE_DIM)]! * FEATURE_DIM + (i % FEATURE_DIM)]! + 0.3 * uniform());
+  const features = Float32Array.from(
+    { length: labels.length * FEATURE_DIM },
+    (_, i) => means[labels[Math.floor(i / FEATURE_DIM)]! * FEATURE_DIM + (i % FEATURE_DIM)]! + 0.3 * uniform(),
+  );
   const classifier = { weights: Float32Array.from(means, (value) => value + 0.1 * uniform()), bias: new Float32Array(classCount) };
   const common = { epoch, features, labels, featureDim: FEATURE_DIM, classifier, trainCounts: counts, metrics: BENCH_METRICS_CONFIG };
   const train = evaluateNeuralCollapse({ ...common, split: 'train' });
   const test = evaluateNeuralCollapse({ ...common, split: 'test', trainGeometry: train.geometry });
   const tracker = new CollapseTracker({ collapseCosine: 0.5, collapseRecall: 0.05 });
-  return { type: 'metrics/didUpdate', seq, epoch, reports: [train.report, test.report], collapse: tracker.update(test.report), evaluationMs: 1 };
+  return {
+    type: 'metrics/didUpdate',
+    seq,
+    epoch,
+    reports: [train.report, test.report],
+    collapse: tracker.update(test.report),
+    evaluationMs: 1,
+  };
 }
 
 async function main(): Promise<void> {
   const url = process.env[ENV_SERVER_URL];
   const token = process.env[ENV_TOKEN];
   const runId = argument('run-id');
-  if (url === undefined || token === undefined || runId === undefined) throw new Error(`${ENV_SERVER_URL}, ${ENV_TOKEN} and --run-id are required`);
+  if (url === undefined || token === undefined || runId === undefined)
+    throw new Error(`${ENV_SERVER_URL}, ${ENV_TOKEN} and --run-id are required`);
   const classCount = Number(argument('classes') ?? 10);
   const messages = Number(argument('messages') ?? 20);
   const intervalMs = Number(argument('interval-ms') ?? 100);
+  const busyMs = Number(argument('busy-ms') ?? 0);
   const template = metricsMessage(classCount, 1, 1);
-  const reporter = new SocketReporter({ url, token, runId, client: 'nc-monitor-bench', onStopRequested: () => undefined, onWarning: (line) => process.stderr.write(`${line}\n`) });
+  const reporter = new SocketReporter({
+    url,
+    token,
+    runId,
+    client: 'nc-monitor-bench',
+    onStopRequested: () => undefined,
+    onWarning: (line) => process.stderr.write(`${line}\n`),
+  });
   await new Promise((resolve) => setTimeout(resolve, 300)); // connect and say hello before the first timed message
   const sentAt: Record<string, number> = {};
   for (let index = 0; index < messages; index++) {
@@ -60,6 +81,10 @@ async function main(): Promise<void> {
     const message: TrainerMessage = { ...template, seq, epoch: seq };
     sentAt[seq] = performance.timeOrigin + performance.now();
     reporter.send(message);
+    const busyUntil = performance.now() + busyMs;
+    while (performance.now() < busyUntil) {
+      // a training step's worth of synchronous work
+    }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   const allAcknowledged = await reporter.flush(10_000);

@@ -10,7 +10,13 @@
 import { join } from 'node:path';
 import type { EvaluationReport } from '../../src/protocol/metrics';
 import { readNpy, toInt32 } from '../../src/trainer/io/npy';
-import { buildEvaluationReport, classMeanGeometry, evaluateNeuralCollapse, FeatureStatistics, WithinClassPass } from '../../src/trainer/metrics';
+import {
+  buildEvaluationReport,
+  classMeanGeometry,
+  evaluateNeuralCollapse,
+  FeatureStatistics,
+  WithinClassPass,
+} from '../../src/trainer/metrics';
 import type { EvaluationMetricsConfig } from '../../src/trainer/metrics';
 import { argument, printResult } from './children';
 import { median, startPeakProbe } from './measure';
@@ -119,7 +125,17 @@ async function main(): Promise<void> {
   pass.add(features, labels);
   const secondPass = performance.now() - start;
   start = performance.now();
-  buildEvaluationReport({ epoch: 1, split: 'train', statistics, geometry, pass, classifier, trainCounts, metrics: BENCH_METRICS_CONFIG, nearestCentreMeans: 'own' });
+  buildEvaluationReport({
+    epoch: 1,
+    split: 'train',
+    statistics,
+    geometry,
+    pass,
+    classifier,
+    trainCounts,
+    metrics: BENCH_METRICS_CONFIG,
+    nearestCentreMeans: 'own',
+  });
   const reportMs = performance.now() - start;
 
   const result: MetricsMeasurement = {

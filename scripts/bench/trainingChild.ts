@@ -42,7 +42,14 @@ async function main(): Promise<void> {
   const network = createModel(spec.config, { inputShape: spec.inputShape, numClasses: classCount, seed: 0 });
   const method = createMethod(
     { name: 'cross-entropy' },
-    { trainCounts: new Array<number>(classCount).fill(100), targetClassCount: classCount, featureDim: spec.config.featureDim, totalEpochs: 1, seed: 0, learningRate: 1e-3 },
+    {
+      trainCounts: new Array<number>(classCount).fill(100),
+      targetClassCount: classCount,
+      featureDim: spec.config.featureDim,
+      totalEpochs: 1,
+      seed: 0,
+      learningRate: 1e-3,
+    },
   );
   const optimizer = new Optimizer(TRAINING_OPTIMIZER);
   const variables = network.trainableVariables;

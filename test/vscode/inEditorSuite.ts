@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseResultLine } from '../extension/results';
 import type { InEditorTestResult } from '../extension/results';
 import { REPO_ROOT, copyWorkspace, ensureBuilt, openEditor } from './editorSession';
+import type { EditorSession } from './editorSession';
 
 export interface InEditorSuiteOutcome {
   /** What the suite reported through codeAutomationExit: 0 when every test passed. */
@@ -33,16 +34,22 @@ export async function runInEditorSuite(options: InEditorSuiteOptions = {}): Prom
   const workspace = copyWorkspace(options.workspace ?? join(REPO_ROOT, 'test', 'fixtures', 'workspace'));
   const results: InEditorTestResult[] = [];
   const startedAt = Date.now();
-  const session = await openEditor({
-    workspace,
-    testsPath: options.testsPath ?? join(REPO_ROOT, 'dist', 'test', 'extension-suite.js'),
-    environment: { NC_MONITOR_TEST: '1', ...options.environment },
-    onHostLog: (line) => {
-      const result = parseResultLine(line);
-      if (result !== undefined) results.push(result);
-      else print(line);
-    },
-  });
+  let session: EditorSession;
+  try {
+    session = await openEditor({
+      workspace,
+      testsPath: options.testsPath ?? join(REPO_ROOT, 'dist', 'test', 'extension-suite.js'),
+      environment: { NC_MONITOR_TEST: '1', ...options.environment },
+      onHostLog: (line) => {
+        const result = parseResultLine(line);
+        if (result !== undefined) results.push(result);
+        else print(line);
+      },
+    });
+  } catch (error) {
+    rmSync(workspace, { recursive: true, force: true });
+    throw error;
+  }
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

@@ -43,14 +43,17 @@ export function readTheme(): Theme {
   const kind = themeKind(document.body);
   const highContrast = kind === 'high-contrast' || kind === 'high-contrast-light';
   const foreground = variable('--vscode-charts-foreground', variable('--vscode-foreground', FALLBACK_DARK.foreground));
+  // Series colours are made opaque: some themes define them translucent (Dark Modern's charts.orange is
+  // rgba(234, 92, 0, 0.33)), which leaves a thin line nearly invisible. The hue stays the theme's.
+  const series = (name: string, fallback: string) => opaque(variable(name, fallback));
   const colors: Record<ColorToken, string> = {
-    blue: variable('--vscode-charts-blue', FALLBACK_DARK.blue),
-    red: variable('--vscode-charts-red', FALLBACK_DARK.red),
-    yellow: variable('--vscode-charts-yellow', FALLBACK_DARK.yellow),
-    orange: variable('--vscode-charts-orange', FALLBACK_DARK.orange),
-    green: variable('--vscode-charts-green', FALLBACK_DARK.green),
-    purple: variable('--vscode-charts-purple', FALLBACK_DARK.purple),
-    foreground,
+    blue: series('--vscode-charts-blue', FALLBACK_DARK.blue),
+    red: series('--vscode-charts-red', FALLBACK_DARK.red),
+    yellow: series('--vscode-charts-yellow', FALLBACK_DARK.yellow),
+    orange: series('--vscode-charts-orange', FALLBACK_DARK.orange),
+    green: series('--vscode-charts-green', FALLBACK_DARK.green),
+    purple: series('--vscode-charts-purple', FALLBACK_DARK.purple),
+    foreground: opaque(foreground),
     lines: variable('--vscode-charts-lines', FALLBACK_DARK.lines),
   };
   return {
@@ -88,6 +91,11 @@ export function parseColor(color: string): [number, number, number, number] {
   }
   const parts = normalised.match(/[\d.]+/g)?.map(Number) ?? [];
   return [parts[0] ?? 128, parts[1] ?? 128, parts[2] ?? 128, parts[3] ?? 1];
+}
+
+export function opaque(color: string): string {
+  const [r, g, b] = parseColor(color);
+  return `rgb(${r}, ${g}, ${b})`;
 }
 
 export function withAlpha(color: string, alpha: number): string {

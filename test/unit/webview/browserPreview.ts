@@ -27,7 +27,10 @@ const ROOT = new URL('../../..', import.meta.url).pathname.replace(/\/$/, '');
 
 export type PreviewTheme = 'dark' | 'light' | 'high-contrast';
 
-/** A subset of the variables VS Code's Dark Modern, Light Modern and High Contrast themes set on <html>. */
+/**
+ * A subset of the variables VS Code's Dark Modern, Light Modern and High Contrast themes set on <html>, as read from
+ * VS Code 1.139 (note charts.orange: translucent in the Modern themes, undefined in High Contrast).
+ */
 export const THEME_VARIABLES: Record<PreviewTheme, Record<string, string>> = {
   dark: {
     'editor-background': '#1f1f1f',
@@ -43,9 +46,9 @@ export const THEME_VARIABLES: Record<PreviewTheme, Record<string, string>> = {
     'button-secondaryForeground': '#cccccc',
     'button-secondaryHoverBackground': '#3c3c3c',
     'charts-red': '#f14c4c',
-    'charts-blue': '#3794ff',
+    'charts-blue': '#59a4f9',
     'charts-yellow': '#cca700',
-    'charts-orange': '#d18616',
+    'charts-orange': 'rgba(234, 92, 0, 0.33)',
     'charts-green': '#89d185',
     'charts-purple': '#b180d7',
     'charts-foreground': '#cccccc',
@@ -62,7 +65,7 @@ export const THEME_VARIABLES: Record<PreviewTheme, Record<string, string>> = {
   light: {
     'editor-background': '#ffffff',
     foreground: '#3b3b3b',
-    descriptionForeground: '#6e6e6e',
+    descriptionForeground: '#3b3b3b',
     'widget-border': '#e5e5e5',
     'panel-border': '#e5e5e5',
     'editorWidget-background': '#f8f8f8',
@@ -73,13 +76,13 @@ export const THEME_VARIABLES: Record<PreviewTheme, Record<string, string>> = {
     'button-secondaryForeground': '#3b3b3b',
     'button-secondaryHoverBackground': '#cccccc',
     'charts-red': '#e51400',
-    'charts-blue': '#1a85ff',
+    'charts-blue': '#0063d3',
     'charts-yellow': '#bf8803',
-    'charts-orange': '#d18616',
+    'charts-orange': 'rgba(234, 92, 0, 0.33)',
     'charts-green': '#388a34',
     'charts-purple': '#652d90',
-    'charts-foreground': '#616161',
-    'charts-lines': 'rgba(97, 97, 97, 0.5)',
+    'charts-foreground': '#3b3b3b',
+    'charts-lines': 'rgba(59, 59, 59, 0.5)',
     focusBorder: '#005fb8',
     'inputValidation-warningBackground': '#f6f5d2',
     'inputValidation-warningBorder': '#b89500',
@@ -92,8 +95,8 @@ export const THEME_VARIABLES: Record<PreviewTheme, Record<string, string>> = {
   'high-contrast': {
     'editor-background': '#000000',
     foreground: '#ffffff',
-    descriptionForeground: '#ffffff',
     contrastBorder: '#6fc3df',
+    descriptionForeground: 'rgba(255, 255, 255, 0.7)',
     'widget-border': '#6fc3df',
     'panel-border': '#6fc3df',
     'editorWidget-background': '#0c141f',
@@ -102,10 +105,9 @@ export const THEME_VARIABLES: Record<PreviewTheme, Record<string, string>> = {
     'button-foreground': '#ffffff',
     'button-secondaryBackground': '#000000',
     'button-secondaryForeground': '#ffffff',
-    'charts-red': '#f14c4c',
-    'charts-blue': '#3794ff',
-    'charts-yellow': '#ffd700',
-    'charts-orange': '#ff8c00',
+    'charts-red': '#f48771',
+    'charts-blue': '#59a4f9',
+    'charts-yellow': '#ffd370',
     'charts-green': '#89d185',
     'charts-purple': '#b180d7',
     'charts-foreground': '#ffffff',
@@ -113,7 +115,7 @@ export const THEME_VARIABLES: Record<PreviewTheme, Record<string, string>> = {
     focusBorder: '#f38518',
     'inputValidation-warningBackground': '#000000',
     'inputValidation-warningBorder': '#ff8c00',
-    'editorWarning-foreground': '#ff8c00',
+    'editorWarning-foreground': '#ffd370',
     'textLink-foreground': '#21a6ff',
     'textBlockQuote-background': '#000000',
     'font-family': 'system-ui, "Segoe UI", Ubuntu, sans-serif',
