@@ -51,7 +51,13 @@ export interface EpochShareResult {
    * SocketReporter's queue. The connection can only open when the trainer's event loop is free, and training an
    * epoch is synchronous, so this may be a whole epoch.
    */
-  connection: { firstReportToConnectMs: number | null; queuedMessages: number; messages: number };
+  connection: {
+    firstReportToConnectMs: number | null;
+    queuedMessages: number;
+    messages: number;
+    /** Arrival − send of the queued messages: what the first epoch's updates really waited. */
+    queuedLatencyMs: Distribution | null;
+  };
   notes: string[];
 }
 
@@ -174,6 +180,9 @@ export async function benchEpochShare({ quick, scratch, recorder, build, log }: 
   const connected = connectedAt[0];
   const firstReport = Math.min(...sentAt.values());
   const latencies = latenciesByType(sentAt, arrivals, connected);
+  const queued = Object.values(
+    latenciesByType(new Map([...sentAt].filter(([, at]) => connected === undefined || at < connected)), arrivals),
+  ).flat();
   const latencyMs: Record<string, Distribution> = {};
   for (const [type, values] of Object.entries(latencies)) latencyMs[type] = distribution(values);
   const medianTraining = median(rows.map((row) => row.trainingMs));
@@ -192,6 +201,7 @@ export async function benchEpochShare({ quick, scratch, recorder, build, log }: 
         firstReportToConnectMs: connected === undefined ? null : Math.max(0, connected - firstReport),
         queuedMessages: connected === undefined ? sentAt.size : [...sentAt.values()].filter((at) => at < connected).length,
         messages: sentAt.size,
+        queuedLatencyMs: queued.length === 0 ? null : distribution(queued),
       },
       notes,
     },

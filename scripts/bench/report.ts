@@ -82,6 +82,13 @@ export function judgeTargets(results: Omit<BenchResults, 'targets'>): Target[] {
     measured: trainerLatency ? `${formatMs(trainerLatency.median)} (max ${formatMs(trainerLatency.max)})` : '–',
     status: status(trainerLatency?.median, (value) => value < 50),
   });
+  const queued = share?.connection.queuedLatencyMs;
+  targets.push({
+    name: "latency trainer → extension host, real trainer, messages reported before the socket connected (the first epoch's; max)",
+    target: '< 50 ms',
+    measured: queued ? `${formatMs(queued.max)} (${queued.count} messages)` : share ? 'none queued' : '–',
+    status: share && !queued ? 'met' : status(queued?.max, (value) => value < 50),
+  });
   for (const measured of results.latency ?? []) {
     if (!measured.ok) continue;
     const { classCount, latencyMs, busyMs } = measured.value;
@@ -313,7 +320,7 @@ export function renderMarkdown(results: BenchResults): string {
         : [
             `Real trainer: the socket connected ${formatMs(connection.firstReportToConnectMs)} after the first message was reported; ` +
               `${connection.queuedMessages} of ${connection.messages} messages were reported before that and waited in SocketReporter's queue ` +
-              "(left out of the latencies above). Opening the connection needs the trainer's event loop, which the synchronous training " +
+              `(left out of the latencies above; they arrived ${formatMs(connection.queuedLatencyMs?.min)} to ${formatMs(connection.queuedLatencyMs?.max)} after being reported). Opening the connection needs the trainer's event loop, which the synchronous training ` +
               'steps of an epoch and the evaluation keep busy.',
             '',
           ]),
@@ -331,7 +338,17 @@ export function renderMarkdown(results: BenchResults): string {
       const dashboard = results.dashboard.value;
       lines.push(
         ...table(
-          ['C', 'history', 'updates', 'delta size', 'handler (validate + reduce)', 'render', 'total median', 'total p95'],
+          [
+            'C',
+            'history',
+            'updates',
+            'delta size',
+            'handler (validate + reduce)',
+            'render',
+            'of which view model',
+            'total median',
+            'total p95',
+          ],
           dashboard.rows.map((row) => [
             String(row.classCount),
             `${row.history} evaluations`,
@@ -339,6 +356,7 @@ export function renderMarkdown(results: BenchResults): string {
             `${fmt(row.deltaKiB)} KiB`,
             formatMs(row.handlerMs.median),
             formatMs(row.renderMs.median),
+            formatMs(row.viewModelMs),
             formatMs(row.totalMs.median),
             formatMs(row.totalMs.p95),
           ]),
@@ -348,7 +366,9 @@ export function renderMarkdown(results: BenchResults): string {
           ? 'The real webview bundle in headless Chromium (test/unit/webview/browserPreview.ts: production page and CSP), a run in progress ' +
               "with 100 evaluations on screen, then one delta per update (one epoch and its train and test reports). Handler: the page's message " +
               'listener (zod validation, reducer). Render: the animation-frame callback it schedules (view model, DOM, Chart.js canvases) plus a ' +
-              'forced style and layout; painting and compositing are not included. Fixture runs from test/unit/webview/fixtures.ts.'
+              'forced style and layout; painting and compositing are not included ("of which view model": dashboardView alone, timed in Node; ' +
+              'the rest is DOM and Chart.js). Chromium runs with --disable-gpu, so canvases are rasterised in software. Fixture runs from ' +
+              'test/unit/webview/fixtures.ts.'
           : `Dashboard: ${dashboard.note ?? ''}.`,
         '',
       );

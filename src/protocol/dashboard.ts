@@ -13,6 +13,7 @@
 import * as z from 'zod';
 import { collapseFlagSchema, evaluationReportSchema, nc2Schema, shotGroupAccuracySchema } from './metrics';
 import { RUN_END_REASONS } from './messages';
+import type { EvaluationReport } from './metrics';
 
 export const DASHBOARD_VIEW_TYPE = 'ncMonitor.dashboard';
 export const DASHBOARD_PROTOCOL_VERSION = 1;
@@ -84,22 +85,10 @@ export const runInfoSchema = z.object({
   startedAt: z.string(),
 });
 
-/**
- * Per-class norms the norms chart plots against log n_c. Not in `EvaluationReport` yet (src/protocol/metrics.ts): the
- * dashboard accepts them here so that the chart appears as soon as the trainer reports them, and shows a placeholder
- * until then.
- */
-export const perClassNormsSchema = z.object({
-  /** ‖w_c‖ per class. */
-  classifierNorms: z.array(value).optional(),
-  /** ‖μ_c − μ_G‖ per class; null for a class without samples in the split. */
-  classMeanNorms: z.array(maybe).optional(),
-});
-
 /** The full reports of the newest evaluation: per-class recall, cosine matrices, the collapse flag. */
 export const latestEvaluationSchema = z.object({
   epoch,
-  reports: z.array(evaluationReportSchema.extend(perClassNormsSchema.shape)),
+  reports: z.array(evaluationReportSchema),
   collapse: collapseFlagSchema,
 });
 
@@ -228,7 +217,8 @@ export type PersistedState = z.infer<typeof persistedStateSchema>;
 
 export const DEFAULT_UI_CHOICES: UiChoices = { split: 'test', classLayout: 'binned' };
 
-export type PerClassNorms = z.infer<typeof perClassNormsSchema>;
+/** The per-class norms the norms chart plots against log n_c. */
+export type PerClassNorms = Pick<EvaluationReport, 'classifierNorms' | 'classMeanNorms'>;
 /** An evaluation report as the dashboard holds it: optionally with per-class norms. */
 export type DashboardReport = LatestEvaluation['reports'][number];
 

@@ -7,7 +7,7 @@
  * resends everything after the last acknowledged `seq`, so no metric is lost when the socket drops. The first message on
  * every connection is `hello` with the protocol version.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { evaluationReportSchema, collapseFlagSchema } from './metrics';
 
 export const PROTOCOL_VERSION = 1;

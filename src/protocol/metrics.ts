@@ -8,7 +8,7 @@
  * - Per-class arrays have length `classCount` and are indexed by class.
  * - μ_G is the global mean per `centring`; "centred class means" are μ_c − μ_G. Definitions: DOMAIN.md.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CENTRINGS = ['class-means', 'sample'] as const;
 export const SPLITS = ['train', 'test'] as const;
@@ -140,6 +140,10 @@ export const evaluationReportSchema = z.object({
   shotGroupAccuracy: shotGroupAccuracySchema,
   shotGroups: shotGroupsSchema,
   minorityCollapse: minorityCollapseSchema,
+  /** Per class: ‖w_c‖ (the dashboard plots it against ln n_c). */
+  classifierNorms: perClass,
+  /** Per class: ‖μ_c − μ_G‖; null for a class without samples in this split. */
+  classMeanNorms: perClass,
   cosineMatrices: cosineMatricesSchema,
   /** Human-readable notes: excluded classes, d < C − 1, skipped rows, undefined metrics and why. */
   diagnostics: z.array(z.string()),

@@ -2,7 +2,7 @@
  * The run config (`*.ltrun.json`): defined once here, validated by the trainer and the extension,
  * and exported as the JSON Schema in `media/ltrun.schema.json` (see scripts/generate-schema.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DATASET_NAMES = ['auto', 'fashion-mnist', 'mnist', 'cifar10', 'cifar100', 'image-folder', 'synthetic'] as const;
 export const ARCHITECTURES = ['mlp', 'small-cnn', 'resnet8', 'resnet20', 'resnet32'] as const;

@@ -172,6 +172,8 @@ export function buildEvaluationReport(input: ReportInput): EvaluationReport {
     shotGroupAccuracy: shotGroupAccuracy(recall, trainCounts),
     shotGroups: shotGroups(trainCounts),
     minorityCollapse,
+    classifierNorms: Array.from(classifierSet.norms, (norm) => finiteOrNull(norm)),
+    classMeanNorms: Array.from(classMeanSet.norms, (norm, c) => (geometry.present[c] ? finiteOrNull(norm) : null)),
     cosineMatrices: cosineMatrices(classifierSet, classMeanSet, trainCounts, metrics.maxHeatmapClasses),
     diagnostics,
   };

@@ -1,8 +1,7 @@
 /**
  * ‖w_c‖ and ‖μ_c − μ_G‖ against the training count n_c (log axis). Under imbalance both grow with log n_c (the slope is
- * ≈ 0 for a simplex ETF, Fang et al. 2021); the tail rows shrink first. Reports carry the per-class norms only when
- * the trainer sends `classifierNorms` / `classMeanNorms` (`perClassNormsSchema`); otherwise the card shows the slopes it
- * has and says what is missing.
+ * ≈ 0 for a simplex ETF, Fang et al. 2021); the tail rows shrink first. Reports carry `classifierNorms` and
+ * `classMeanNorms`; where they are undefined (a diverged classifier) the card shows the slopes it has and says so.
  */
 import type { EvaluationReport } from '../../protocol/metrics';
 import type { PerClassNorms } from '../../protocol/dashboard';

@@ -125,3 +125,23 @@ test('a tail class that was never recognised is not flagged by recall; one whose
   assert.deepEqual(fell.classReasons, ['recall']);
   assert.equal(fell.onsetEpoch, 4);
 });
+
+test('per-class norms ‖w_c‖ and ‖μ_c − μ_G‖ match a direct computation', () => {
+  // Two classes in 2-D: features (1,0),(3,0) for class 0 and (0,2) for class 1; W rows (3,4) and (0,−1).
+  const features = Float32Array.from([1, 0, 3, 0, 0, 2]);
+  const labels = Int32Array.from([0, 0, 1]);
+  const weights = Float32Array.from([3, 4, 0, -1]);
+  const { report } = evaluateNeuralCollapse({
+    epoch: 1,
+    split: 'train',
+    features,
+    labels,
+    featureDim: 2,
+    classifier: { weights },
+    trainCounts: [2, 1],
+    metrics: DEFAULT_METRICS,
+  });
+  assert.deepEqual(report.classifierNorms, [5, 1]);
+  // μ_0 = (2,0), μ_1 = (0,2), μ_G (mean of class means) = (1,1): both centred means have norm √2.
+  report.classMeanNorms.forEach((norm) => assert.ok(norm !== null && Math.abs(norm - Math.SQRT2) < 1e-12, String(norm)));
+});

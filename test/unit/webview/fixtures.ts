@@ -22,7 +22,7 @@ export interface FixtureOptions {
   /** Scales how fast the tail collapses (1: flagged from about 40 % of training). */
   collapseSpeed?: number;
   status?: RunData['status'];
-  /** Add per-class norms to the reports (fields the dashboard accepts before the trainer sends them). */
+  /** Give the reports defined per-class norms (else null, as for a diverged classifier). */
   withNorms?: boolean;
 }
 
@@ -208,13 +208,10 @@ export function evaluationReport(epoch: number, split: Split, options: FixtureOp
     },
     cosineMatrices: cosineMatrices(counts, progress, options, split),
     diagnostics: [],
-    ...(options.withNorms
-      ? {
-          // ‖w_c‖ grows with ln n_c as training goes on; collapsing tail rows shrink (Fang et al. 2021).
-          classifierNorms: counts.map((n, c) => round(1 + 0.15 * progress * Math.log(n) - 0.3 * (levels[c] ?? 0) + 0.02 * Math.sin(5 * c))),
-          classMeanNorms: counts.map((n, c) => round(2 + 0.08 * progress * Math.log(n) - 0.2 * (levels[c] ?? 0) + 0.03 * Math.cos(3 * c))),
-        }
-      : {}),
+    // ‖w_c‖ grows with ln n_c as training goes on; collapsing tail rows shrink (Fang et al. 2021). Without
+    // `withNorms` the norms are undefined (null), as for a diverged classifier.
+    classifierNorms: counts.map((n, c) => (options.withNorms ? round(1 + 0.15 * progress * Math.log(n) - 0.3 * (levels[c] ?? 0) + 0.02 * Math.sin(5 * c)) : null)),
+    classMeanNorms: counts.map((n, c) => (options.withNorms ? round(2 + 0.08 * progress * Math.log(n) - 0.2 * (levels[c] ?? 0) + 0.03 * Math.cos(3 * c)) : null)),
   };
 }
 
