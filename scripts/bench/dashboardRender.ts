@@ -78,6 +78,14 @@ function row(scene: Scenario, handler: number[], render: number[]): DashboardRow
 interface PageTiming {
   handlerMs: number;
   renderMs: number;
+  /** What the page says it shows (main.ts sets data-last-evaluation on #dashboard after each render). */
+  shownEvaluation: string | undefined;
+  notice: string;
+}
+
+function expectedEvaluation(delta: HostMessage): string | undefined {
+  const epoch = JSON.stringify(delta).match(/"evaluations":\[\{[^]*?"epoch":(\d+)/);
+  return epoch?.[1];
 }
 
 async function inChromium(scenes: Scenario[]): Promise<DashboardRow[]> {
@@ -112,8 +120,20 @@ async function inChromium(scenes: Scenario[]): Promise<DashboardRow[]> {
             window.dispatchEvent(new MessageEvent('message', { data: message }));
             const handlerMs = performance.now() - start;
             await new Promise((done) => page.__frame(() => page.__frame(done)));
-            return { handlerMs, renderMs: page.__renderMs.reduce((a, b) => a + b, 0) };
+            return {
+              handlerMs,
+              renderMs: page.__renderMs.reduce((a, b) => a + b, 0),
+              shownEvaluation: document.getElementById('dashboard')?.dataset.lastEvaluation,
+              notice: document.querySelector('.notices')?.textContent ?? '',
+            };
           }, delta as unknown);
+          // A delta the page refuses (protocol out of step with the host code) renders only a notice, fast: not a measurement.
+          const expected = expectedEvaluation(delta);
+          if (timing.shownEvaluation !== undefined && expected !== undefined && timing.shownEvaluation !== expected) {
+            throw new Error(
+              `the dashboard did not show evaluation ${expected} (shows ${timing.shownEvaluation}): ${timing.notice.trim().slice(0, 200)}`,
+            );
+          }
           handler.push(timing.handlerMs);
           render.push(timing.renderMs);
         }
