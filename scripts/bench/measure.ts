@@ -8,6 +8,26 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 
+/** A measurement, or why there is none. */
+export type Measured<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/**
+ * The best of several rounds of the same measurement (highest score when `higherIsBetter`, else lowest). The benchmark
+ * runs the sides of a comparison in interleaved rounds (ours, peer, ours, peer, …): a burst of load from other
+ * processes on a shared machine then spoils one round rather than one side, and the best round is the least disturbed.
+ * Each round's score is kept. Fails only when every round failed.
+ */
+export function bestRound<T extends object>(
+  rounds: readonly Measured<T>[],
+  score: (value: T) => number,
+  higherIsBetter: boolean,
+): Measured<T & { roundScores: number[] }> {
+  const done = rounds.filter((round): round is { ok: true; value: T } => round.ok);
+  if (done.length === 0) return rounds.find((round): round is { ok: false; reason: string } => !round.ok) ?? { ok: false, reason: 'no round ran' };
+  const best = done.reduce((a, b) => ((higherIsBetter ? score(b.value) > score(a.value) : score(b.value) < score(a.value)) ? b : a));
+  return { ok: true, value: { ...best.value, roundScores: done.map((round) => score(round.value)) } };
+}
+
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);

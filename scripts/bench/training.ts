@@ -5,6 +5,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { runPythonChild, runTsChild } from './children';
+import { bestRound } from './measure';
+import type { Measured } from './measure';
 import type { TrainingMeasurement } from './trainingChild';
 import { TRAINING_MODEL_SPECS, TRAINING_MODELS } from './trainingModels';
 import type { TrainingModel } from './trainingModels';
@@ -16,14 +18,14 @@ export interface TorchMeasurement {
   threads: number;
 }
 
-export type Measured<T> = { ok: true; value: T } | { ok: false; reason: string };
+export type { Measured } from './measure';
 
 export interface TrainingRow {
   model: TrainingModel;
   label: string;
-  ours: Measured<TrainingMeasurement>;
-  torchOneThread: Measured<TorchMeasurement>;
-  torchAllCores: Measured<TorchMeasurement>;
+  ours: Measured<TrainingMeasurement & { roundScores: number[] }>;
+  torchOneThread: Measured<TorchMeasurement & { roundScores: number[] }>;
+  torchAllCores: Measured<TorchMeasurement & { roundScores: number[] }>;
   /** ours / PyTorch at 1 thread: our trainer uses one core, so this is the same-cores comparison. */
   ratioOneThread: number | null;
   ratioAllCores: number | null;
@@ -31,6 +33,8 @@ export interface TrainingRow {
 
 export interface TrainingResult {
   cores: number;
+  /** Interleaved rounds per side; each side reports its best round (see bestRound). */
+  rounds: number;
   settings: Record<TrainingModel, { warmup: number; repeats: number; steps: number }>;
   rows: TrainingRow[];
 }
@@ -56,13 +60,12 @@ export interface TrainingOptions {
 
 export async function benchTraining({ quick, models, torchMissing, log }: TrainingOptions): Promise<TrainingResult> {
   const settings = quick ? QUICK : FULL;
+  const rounds = quick ? 1 : 2;
   const cores = availableParallelism();
   const rows: TrainingRow[] = [];
   for (const model of TRAINING_MODELS.filter((name) => models.includes(name))) {
     const { warmup, repeats, steps } = settings[model];
     const common = ['--model', model, '--warmup', String(warmup), '--repeats', String(repeats), '--steps', String(steps)];
-    log(`training ${model}: ours (wasm)…`);
-    const ours = await runTsChild<TrainingMeasurement>('trainingChild.ts', common);
     const torchAt = async (threads: number): Promise<Measured<TorchMeasurement>> => {
       if (torchMissing !== undefined) return { ok: false, reason: torchMissing };
       log(`training ${model}: PyTorch, ${threads} thread${threads === 1 ? '' : 's'}…`);
@@ -71,14 +74,26 @@ export async function benchTraining({ quick, models, torchMissing, log }: Traini
         env: { OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
       });
     };
-    const torchOneThread = await torchAt(1);
-    const torchAllCores = await torchAt(cores);
+    const oursRounds: Measured<TrainingMeasurement>[] = [];
+    const oneThreadRounds: Measured<TorchMeasurement>[] = [];
+    const allCoresRounds: Measured<TorchMeasurement>[] = [];
+    for (let round = 0; round < rounds; round++) {
+      log(`training ${model}: ours (wasm)${rounds > 1 ? `, round ${round + 1} of ${rounds}` : ''}…`);
+      const measured = await runTsChild<TrainingMeasurement>('trainingChild.ts', common);
+      oursRounds.push(measured.ok ? { ok: true, value: measured.value } : measured);
+      oneThreadRounds.push(await torchAt(1));
+      allCoresRounds.push(await torchAt(cores));
+    }
+    const throughput = (value: { imagesPerSecond: number }) => value.imagesPerSecond;
+    const ours = bestRound(oursRounds, throughput, true);
+    const torchOneThread = bestRound(oneThreadRounds, throughput, true);
+    const torchAllCores = bestRound(allCoresRounds, throughput, true);
     const ratio = (peer: Measured<TorchMeasurement>) =>
       ours.ok && peer.ok ? ours.value.imagesPerSecond / peer.value.imagesPerSecond : null;
     rows.push({
       model,
       label: TRAINING_MODEL_SPECS[model].label,
-      ours: ours.ok ? { ok: true, value: ours.value } : ours,
+      ours,
       torchOneThread,
       torchAllCores,
       ratioOneThread: ratio(torchOneThread),
@@ -91,5 +106,5 @@ export async function benchTraining({ quick, models, torchMissing, log }: Traini
       }, ${cores} threads ${torchAllCores.ok ? torchAllCores.value.imagesPerSecond.toFixed(0) : '–'}`,
     );
   }
-  return { cores, settings, rows };
+  return { cores, rounds, settings, rows };
 }

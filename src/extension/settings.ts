@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { BACKENDS } from '../protocol/runConfig';
+import type { BACKENDS } from '../protocol/runConfig';
 
 export type BackendSetting = (typeof BACKENDS)[number] | 'config';
 

@@ -45,7 +45,7 @@ export function configReferenceMarkdown(): string {
       rows.push(`| \`${field}\` | ${typeOf(child)} | ${child.default === undefined ? '' : `\`${JSON.stringify(child.default)}\``} | ${escape(child.description ?? '')} |`);
     }
   };
-  walk(runConfigJsonSchema() as SchemaNode, '');
+  walk(runConfigJsonSchema(), '');
   return [
     '# Run config reference (`*.ltrun.json`)',
     '',

@@ -3,7 +3,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual, randomBytes } from 'node:crypto';
 import { WebSocketServer } from 'ws';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import {
   MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
@@ -138,7 +138,7 @@ export class RunServer {
     socket.on('error', (error) => this.log.warn(`run ${endpoint.runId}: socket error: ${error.message}`));
     socket.on('message', (data, isBinary) => {
       if (isBinary) return refuse(CLOSE_BAD_MESSAGE, 'binary messages are not part of the protocol');
-      const decoded = decodeTrainerMessage(data.toString());
+      const decoded = decodeTrainerMessage(rawText(data));
       if (!decoded.ok) return refuse(CLOSE_BAD_MESSAGE, decoded.error);
       const message = decoded.message;
       if (!greeted) {
@@ -170,4 +170,10 @@ export class RunServer {
       }
     });
   }
+}
+
+/** A WebSocket frame's payload as a string (ws hands over a Buffer, an ArrayBuffer or fragments). */
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return (Buffer.isBuffer(data) ? data : Buffer.from(new Uint8Array(data))).toString('utf8');
 }

@@ -53,7 +53,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Run>, vscode.Di
   }
 
   dispose(): void {
-    this.subscriptions.forEach((subscription) => subscription.dispose());
+    for (const subscription of this.subscriptions) subscription.dispose();
     this.changed.dispose();
   }
 }

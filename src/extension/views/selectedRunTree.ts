@@ -27,7 +27,7 @@ export abstract class SelectedRunTreeProvider<Row> implements vscode.TreeDataPro
   }
 
   dispose(): void {
-    this.subscriptions.forEach((subscription) => subscription.dispose());
+    for (const subscription of this.subscriptions) subscription.dispose();
     this.changed.dispose();
   }
 }

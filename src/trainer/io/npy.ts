@@ -198,13 +198,13 @@ function parseHeader(header: string, fail: (message: string) => never): { descr:
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
     fail("malformed header: it must give 'descr', 'fortran_order' and 'shape'");
   }
-  const shape = shapeText!
+  const shape = shapeText
     .split(',')
     .map((part) => part.trim().replace(/L$/, ''))
     .filter((part) => part !== '')
     .map((part) => (/^\d+$/.test(part) ? Number(part) : Number.NaN));
   if (shape.some((size) => !Number.isSafeInteger(size))) fail(`malformed header: shape (${shapeText}) is not a tuple of non-negative integers`);
-  return { descr: descr!, fortranOrder: fortran === 'True', shape };
+  return { descr: descr, fortranOrder: fortran === 'True', shape };
 }
 
 function typedArray(dtype: NpyDtype, buffer: ArrayBuffer, count: number): NpyData {

@@ -20,7 +20,7 @@ export class Reporter {
   }
 
   report(event: TrainerEvent): TrainerMessage {
-    const message = { ...event, seq: this.nextSeq++ } as TrainerMessage;
+    const message = { ...event, seq: this.nextSeq++ };
     for (const sink of this.sinks) sink.write(message);
     return message;
   }

@@ -26,7 +26,7 @@ export function collectFeatures(model: ClassifierModel, dataset: ImageDataset, s
     const end = Math.min(start + EVALUATION_BATCH, dataset.count);
     const indices = Int32Array.from({ length: end - start }, (_, i) => start + i);
     const pixels = toFloatBatch(dataset, indices, stats === undefined ? {} : { stats });
-    const [h, predicted] = tf.tidy(() => {
+    const [h, predicted] = tf.tidy((): [tf.Tensor2D, tf.Tensor1D] => {
       const x = tf.tensor4d(pixels, [indices.length, dataset.height, dataset.width, dataset.channels]);
       const { features: batchFeatures, logits } = model.forward(x, false);
       return [batchFeatures, tf.argMax(logits, 1)];

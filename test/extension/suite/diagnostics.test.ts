@@ -15,7 +15,7 @@ suite('Config diagnostics and quick fixes', () => {
       const document = await vscode.workspace.openTextDocument(copy);
       await vscode.window.showTextDocument(document);
       const diagnostics = await waitFor(() => (ours(copy).length >= 4 ? ours(copy) : undefined), 'diagnostics');
-      const codes = diagnostics.map((diagnostic) => String(diagnostic.code)).sort();
+      const codes = diagnostics.map((diagnostic) => (typeof diagnostic.code === 'object' ? diagnostic.code.value : diagnostic.code)).sort();
       assert.deepEqual(codes, ['feature-dim-below-etf', 'imbalance-empties-class', 'learning-rate-range', 'option-has-no-effect']);
       const featureDim = diagnostics.find((diagnostic) => diagnostic.code === 'feature-dim-below-etf');
       assert.ok(featureDim);

@@ -11,7 +11,7 @@ suite('Runs: the command starts a trainer that reports over the socket', () => {
   test('Start Long-Tail Run launches the trainer; hello, start, epochs, metrics and the end reach the extension', async function () {
     this.timeout(120_000);
     const api = await activateExtension();
-    const run = (await vscode.commands.executeCommand('ncMonitor.startRun', workspaceFile('tiny.ltrun.json'))) as Run | undefined;
+    const run = await vscode.commands.executeCommand<Run | undefined>('ncMonitor.startRun', workspaceFile('tiny.ltrun.json'));
     assert.ok(run, 'the command returns the run it started');
     await waitForRun(run, (candidate) => !candidate.isLive, 'the run to end', 90_000);
     assert.equal(run.status, 'completed', run.errorTail.join('\n'));
@@ -49,7 +49,7 @@ suite('Runs: the command starts a trainer that reports over the socket', () => {
 
   test('Stop Run ends a live run gracefully: reason "stopped", and what it reported is kept', async function () {
     this.timeout(120_000);
-    const run = (await vscode.commands.executeCommand('ncMonitor.startRun', workspaceFile('long.ltrun.json'))) as Run;
+    const run = await vscode.commands.executeCommand<Run>('ncMonitor.startRun', workspaceFile('long.ltrun.json'));
     await waitForRun(run, (candidate) => candidate.epochs.length >= 2, 'two epochs');
     await vscode.commands.executeCommand('ncMonitor.stopRun', run.id);
     await waitForRun(run, (candidate) => !candidate.isLive, 'the run to stop');
@@ -63,7 +63,7 @@ suite('Runs: the command starts a trainer that reports over the socket', () => {
     const api = await activateExtension();
     const server = api.testing?.server;
     assert.ok(server, 'the test API is enabled (NC_MONITOR_TEST=1)');
-    const run = (await vscode.commands.executeCommand('ncMonitor.startRun', workspaceFile('long.ltrun.json'))) as Run;
+    const run = await vscode.commands.executeCommand<Run>('ncMonitor.startRun', workspaceFile('long.ltrun.json'));
     await waitForRun(run, (candidate) => candidate.epochs.length >= 1, 'the first epoch');
 
     const wrongSecret = new WebSocket(server.url, { headers: { [TOKEN_HEADER]: 'guessed' } });

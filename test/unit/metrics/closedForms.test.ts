@@ -104,7 +104,7 @@ test('the smallest ETFs, d = C − 1 (triangle, tetrahedron), written out by han
 
 test('simplex ETF, balanced, sample-mean centring: also all zero; imbalanced sample centring distorts NC2', () => {
   const classCount = 5;
-  const balanced = etfData(classCount, 8, new Array(classCount).fill(20), 2);
+  const balanced = etfData(classCount, 8, Array.from({ length: classCount }, () => 20), 2);
   const common = { epoch: 1, split: 'train' as const, featureDim: 8, classifier: { weights: flatten(balanced.rows) } };
   const { report } = evaluateNeuralCollapse({
     ...common,
