@@ -18,7 +18,7 @@ import type { RunData } from '../../src/extension/dashboard/dashboardData';
 import { fixtureRun } from '../../test/unit/webview/fixtures';
 import { distribution } from './measure';
 import type { Distribution } from './measure';
-import type { Measured } from './training';
+import type { Measured } from './measure';
 
 const CHROMIUM = '/usr/bin/chromium';
 

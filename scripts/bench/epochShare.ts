@@ -18,7 +18,7 @@ import type { ArrivalRecorder } from './latency';
 import { distribution, median } from './measure';
 import type { Distribution } from './measure';
 import type { MetricsMeasurement } from './metricsChild';
-import type { Measured } from './training';
+import type { Measured } from './measure';
 import { writeSyntheticFeatures } from './syntheticFeatures';
 
 const FASHION_MNIST = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';

@@ -14,7 +14,7 @@ import { runTsChild } from './children';
 import type { SenderResult } from './latencySender';
 import { distribution } from './measure';
 import type { Distribution } from './measure';
-import type { Measured } from './training';
+import type { Measured } from './measure';
 
 export interface Arrival {
   seq: number;

@@ -23,7 +23,8 @@ export function bestRound<T extends object>(
   higherIsBetter: boolean,
 ): Measured<T & { roundScores: number[] }> {
   const done = rounds.filter((round): round is { ok: true; value: T } => round.ok);
-  if (done.length === 0) return rounds.find((round): round is { ok: false; reason: string } => !round.ok) ?? { ok: false, reason: 'no round ran' };
+  if (done.length === 0)
+    return rounds.find((round): round is { ok: false; reason: string } => !round.ok) ?? { ok: false, reason: 'no round ran' };
   const best = done.reduce((a, b) => ((higherIsBetter ? score(b.value) > score(a.value) : score(b.value) < score(a.value)) ? b : a));
   return { ok: true, value: { ...best.value, roundScores: done.map((round) => score(round.value)) } };
 }

@@ -5,7 +5,8 @@ import type { ReporterLatency } from './latency';
 import type { MachineInfo } from './machine';
 import { formatMs, formatRatio } from './measure';
 import type { MetricsResult } from './metrics';
-import type { Measured, TrainingResult } from './training';
+import type { Measured } from './measure';
+import type { TrainingResult } from './training';
 import { TRAINING_MODEL_SPECS } from './trainingModels';
 
 export interface BenchResults {
@@ -181,7 +182,11 @@ export function renderMarkdown(results: BenchResults): string {
         `warm-up excluded, median of repeats: ${Object.entries(settings)
           .filter(([model]) => rows.some((row) => row.model === model))
           .map(([model, s]) => `${model} ${s.repeats} × ${s.steps} steps after ${s.warmup}`)
-          .join(', ')}. Our wasm backend runs one thread in Node, so "same cores" is PyTorch at 1 thread.`,
+          .join(
+            ', ',
+          )}; ${results.training.rounds} interleaved round${results.training.rounds === 1 ? '' : 's'} (ours, PyTorch 1, PyTorch all, again…), ` +
+        'each side its best round, so that a burst of load from other processes spoils a round rather than one side. ' +
+        'Our wasm backend runs one thread in Node, so "same cores" is PyTorch at 1 thread.',
       '',
     );
   }
@@ -251,7 +256,7 @@ export function renderMarkdown(results: BenchResults): string {
       `Same float32 features (.npy) on both sides: long-tailed labels (IF 100), features = class mean + noise, W near the means. ` +
         `Ours: evaluateNeuralCollapse (one thread), predictions computed from W as NumPy does (the training loop supplies the network's own, ` +
         `"predictions supplied"). NumPy: scripts/bench/numpy_metrics.py, the direct formulas (Σ_W, Σ_B, pinv, N × C logits and distances, full ` +
-        `C × C cosine matrices). Median of ${repeats} repeat${repeats === 1 ? '' : 's'}; peak = resident-memory high-water mark above the RSS ` +
+        `C × C cosine matrices). Median of ${repeats} repeat${repeats === 1 ? '' : 's'}, best of ${results.metrics.rounds} interleaved round${results.metrics.rounds === 1 ? '' : 's'}; peak = resident-memory high-water mark above the RSS ` +
         'before the evaluation (VmHWM reset through /proc/self/clear_refs). "max rel. difference" compares ' +
         'NC1, NC2 (6 forms), NC3, NC4, accuracy, recall and the collapse indicators between the two sides.',
       '',

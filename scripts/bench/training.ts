@@ -1,7 +1,8 @@
 /**
  * Part 1: training images/second of this project's trainer (wasm backend with its kernels, one thread: Node's wasm
  * has no threads) against PyTorch on the CPU at one thread and at every core, same model, batch, loss and optimiser.
- * Warm-up steps are excluded; each side reports the median over repeats of (steps × batch / time).
+ * Warm-up steps are excluded; each side reports the median over repeats of (steps × batch / time), best of the
+ * interleaved rounds (measure.ts, bestRound).
  */
 import { availableParallelism } from 'node:os';
 import { runPythonChild, runTsChild } from './children';
@@ -17,8 +18,6 @@ export interface TorchMeasurement {
   msPerStep: number;
   threads: number;
 }
-
-export type { Measured } from './measure';
 
 export interface TrainingRow {
   model: TrainingModel;

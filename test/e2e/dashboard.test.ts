@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { REPO_ROOT, copyWorkspace, ensureBuilt, openEditor } from '../vscode/editorSession';
@@ -156,11 +156,17 @@ async function openColorThemePicker(page: Page): Promise<void> {
   );
 }
 
+/**
+ * Copies a screenshot to docs/images/ when it is missing there or NC_MONITOR_UPDATE_SCREENSHOTS=1: the committed
+ * images do not change with every test run (each run's pixels differ slightly).
+ */
 function publish(source: string, name: string): void {
   const size = statSync(source).size;
   assert.ok(size < MAX_DOC_IMAGE_BYTES, `${source} is ${Math.round(size / 1024)} KB: too big for docs/images/`);
+  const target = join(DOC_IMAGES, name);
+  if (existsSync(target) && process.env.NC_MONITOR_UPDATE_SCREENSHOTS !== '1') return;
   mkdirSync(DOC_IMAGES, { recursive: true });
-  copyFileSync(source, join(DOC_IMAGES, name));
+  copyFileSync(source, target);
 }
 
 test(
