@@ -127,6 +127,31 @@ function failure<T>(measured: Measured<T>): string {
   return measured.ok ? '' : `not measured: ${measured.reason}`;
 }
 
+/**
+ * OpenMP threads wait for each other at every parallel region; when other processes keep the cores busy (load above the
+ * core count), a descheduled thread stalls the rest and "all cores" can run far slower than one thread. Say so where
+ * it happened, since that column then reflects the machine's load, not the library.
+ */
+function oversubscriptionNote<T>(
+  pairs: readonly (readonly [Measured<T>, Measured<T>])[],
+  peer: string,
+  score: (value: T) => number,
+  higherIsBetter: boolean,
+  cores: number,
+  load: readonly number[] | undefined,
+): string[] {
+  const slower = pairs.some(
+    ([one, all]) => one.ok && all.ok && (higherIsBetter ? score(all.value) < score(one.value) : score(all.value) > score(one.value)),
+  );
+  if (!slower) return [];
+  return [
+    `Note: ${peer} at ${cores} threads was slower than at 1 thread here. With a load average of ${load?.[0] ?? '?'} on ${cores} cores, ` +
+      'its OpenMP threads wait at each parallel region for a thread the system has descheduled; on an idle machine the all-cores ' +
+      'column is faster than the 1-thread one. Compare the 1-thread columns.',
+    '',
+  ];
+}
+
 export function renderMarkdown(results: BenchResults): string {
   const { machine } = results;
   const lines: string[] = [];
@@ -188,6 +213,14 @@ export function renderMarkdown(results: BenchResults): string {
         'each side its best round, so that a burst of load from other processes spoils a round rather than one side. ' +
         'Our wasm backend runs one thread in Node, so "same cores" is PyTorch at 1 thread.',
       '',
+      ...oversubscriptionNote(
+        rows.map((row) => [row.torchOneThread, row.torchAllCores] as const),
+        'PyTorch',
+        (value) => value.imagesPerSecond,
+        true,
+        cores,
+        results.load.training,
+      ),
     );
   }
 
@@ -260,6 +293,14 @@ export function renderMarkdown(results: BenchResults): string {
         'before the evaluation (VmHWM reset through /proc/self/clear_refs). "max rel. difference" compares ' +
         'NC1, NC2 (6 forms), NC3, NC4, accuracy, recall and the collapse indicators between the two sides.',
       '',
+      ...oversubscriptionNote(
+        rows.map((row) => [row.numpyOneThread, row.numpyAllCores] as const),
+        'NumPy',
+        (value) => value.ms,
+        false,
+        cores,
+        results.load.metrics,
+      ),
     );
   }
 
