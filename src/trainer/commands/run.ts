@@ -99,6 +99,7 @@ export async function runCommand(args: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
+  await reporter.ready(3000);
   const startedAt = Date.now();
   let reason: RunEndReason = 'completed';
   let error: string | undefined;

@@ -20,6 +20,7 @@ export function socketSink(options: SocketReporterOptions): MessageSink {
   const socket = new SocketReporter(options);
   return {
     write: (message) => socket.send(message),
+    ready: (timeoutMs) => socket.waitUntilConnected(timeoutMs),
     close: async (timeoutMs) => {
       const delivered = await socket.flush(timeoutMs);
       if (!delivered) options.onWarning('some messages were not acknowledged by the extension; they are in events.jsonl');

@@ -39,6 +39,14 @@ export class SocketReporter {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
 
+  /** Resolves when the connection is open (or refused for good), or after the timeout. */
+  async waitUntilConnected(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.socket?.readyState !== WebSocket.OPEN && !this.refusedPermanently && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
   /** Waits until every message has been acknowledged, or until the timeout; resolves `true` if all were. */
   async flush(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;

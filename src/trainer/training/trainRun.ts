@@ -111,7 +111,7 @@ export async function trainRun({ stored, folder, reporter, stop, resume }: Train
         optimizer.dispose();
         optimizer = new Optimizer(config.optimizer);
       }
-      const finished = trainEpoch({ splits, stats, model, method, plan, optimizer, epoch: epoch + 1, stored, stop });
+      const finished = await trainEpoch({ splits, stats, model, method, plan, optimizer, epoch: epoch + 1, stored, stop });
       if (finished.aborted) {
         stopped = true;
         break;
@@ -174,7 +174,7 @@ interface EpochInput {
 }
 
 /** One pass over the shuffled training set; stops after the current step when a stop is requested. */
-function trainEpoch({ splits, stats, model, method, plan, optimizer, epoch, stored, stop }: EpochInput) {
+async function trainEpoch({ splits, stats, model, method, plan, optimizer, epoch, stored, stop }: EpochInput) {
   const { config } = stored;
   const { train } = splits;
   const started = Date.now();
@@ -194,6 +194,9 @@ function trainEpoch({ splits, stats, model, method, plan, optimizer, epoch, stor
   let correct = 0;
   let seen = 0;
   for (let step = 0; step < stepsPerEpoch; step++) {
+    // Steps are synchronous tensor work: yield to the event loop between them so that the socket sends, receives
+    // acknowledgements and run/stop, and SIGTERM is handled within one step instead of one epoch.
+    await yieldToEventLoop();
     if (stop.requested) return { aborted: true as const };
     optimizer.learningRate = plan.learningRate
       ? plan.learningRate(step / stepsPerEpoch)
@@ -262,4 +265,8 @@ function evaluate(splits: TrainingData, stats: ChannelStatistics | undefined, mo
     reports.push(report);
   }
   return reports;
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
