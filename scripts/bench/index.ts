@@ -83,6 +83,18 @@ function log(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
 }
 
+/** Writes a generated file formatted by the project's Prettier settings, so `prettier --check` passes on it. */
+async function writeFormatted(file: string, text: string): Promise<void> {
+  let formatted = text;
+  try {
+    const prettier = await import('prettier');
+    formatted = await prettier.format(text, { ...(await prettier.resolveConfig(file)), filepath: file });
+  } catch (error) {
+    log(`${file} left unformatted: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  writeFileSync(file, formatted);
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const start = loadAverage();
@@ -162,8 +174,8 @@ async function main(): Promise<void> {
   if (options.out !== undefined) {
     const out = resolve(options.out);
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'benchmarks.md'), markdown);
-    writeFileSync(join(out, 'benchmarks.json'), `${JSON.stringify(complete, null, 2)}\n`);
+    await writeFormatted(join(out, 'benchmarks.md'), markdown);
+    await writeFormatted(join(out, 'benchmarks.json'), `${JSON.stringify(complete, null, 2)}\n`);
     log(`wrote ${join(out, 'benchmarks.md')} and benchmarks.json`);
   } else {
     log('--quick: nothing written (pass --out DIR to keep the files)');

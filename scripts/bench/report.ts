@@ -364,10 +364,13 @@ export function renderMarkdown(results: BenchResults): string {
       ...(connection === undefined
         ? []
         : [
-            `Real trainer: the socket connected ${formatMs(connection.firstReportToConnectMs)} after the first message was reported; ` +
-              `${connection.queuedMessages} of ${connection.messages} messages were reported before that and waited in SocketReporter's queue ` +
-              `(left out of the latencies above; they arrived ${formatMs(connection.queuedLatencyMs?.min)} to ${formatMs(connection.queuedLatencyMs?.max)} after being reported). Opening the connection needs the trainer's event loop, which the synchronous training ` +
-              'steps of an epoch and the evaluation keep busy.',
+            connection.queuedMessages === 0
+              ? "Real trainer: its socket was open before it reported its first message; no message waited in SocketReporter's queue."
+              : `Real trainer: the socket connected ${formatMs(connection.firstReportToConnectMs)} after the first message was reported; ` +
+                `${connection.queuedMessages} of ${connection.messages} messages were reported before that and waited in SocketReporter's queue ` +
+                `(left out of the latencies above; they arrived ${formatMs(connection.queuedLatencyMs?.min)} to ` +
+                `${formatMs(connection.queuedLatencyMs?.max)} after being reported). Opening the connection needs the trainer's event loop, ` +
+                'which the synchronous training steps of an epoch and the evaluation keep busy.',
             '',
           ]),
       "Receiver: the extension's RunServer (src/extension/server/runServer.ts) in the benchmark process; a message arrives when the server has " +
