@@ -29,7 +29,7 @@ export class Reporter {
 
   /** Waits (bounded) until every sink can deliver, so that the first messages do not wait behind training work. */
   async ready(timeoutMs: number): Promise<void> {
-    await Promise.all(this.sinks.map((sink) => sink.ready?.(timeoutMs)));
+    await Promise.all(this.sinks.map((sink) => sink.ready?.(timeoutMs) ?? Promise.resolve()));
   }
 
   async close(timeoutMs = 5000): Promise<void> {
