@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeNpy } from '../../src/trainer/io/npy';
+import { SeededRandom } from '../../src/trainer/random';
 
 export interface MetricSize {
   sampleCount: number;
@@ -21,35 +22,6 @@ export const METRIC_SIZES: readonly MetricSize[] = [
 ];
 
 const IMBALANCE = 100;
-
-/** xorshift128+-free and fast: mulberry32 (a 32-bit state generator), enough for benchmark data. */
-function uniformSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Standard normals by Box–Muller, two per pair of uniforms. */
-function gaussianSource(seed: number): () => number {
-  const uniform = uniformSource(seed);
-  let spare: number | undefined;
-  return () => {
-    if (spare !== undefined) {
-      const value = spare;
-      spare = undefined;
-      return value;
-    }
-    const radius = Math.sqrt(-2 * Math.log(1 - uniform()));
-    const angle = 2 * Math.PI * uniform();
-    spare = radius * Math.sin(angle);
-    return radius * Math.cos(angle);
-  };
-}
 
 /** n_c ∝ IF^(−c/(C−1)), scaled to about `total` samples, at least 2 per class. */
 export function longTailClassCounts(total: number, classCount: number): number[] {
@@ -68,8 +40,10 @@ export interface WrittenFeatures {
 export async function writeSyntheticFeatures(size: MetricSize, directory: string): Promise<WrittenFeatures> {
   mkdirSync(directory, { recursive: true });
   const { featureDim: d, classCount: C } = size;
-  const gaussian = gaussianSource(7);
-  const uniform = uniformSource(11);
+  const gaussianStream = new SeededRandom(7);
+  const uniformStream = new SeededRandom(11);
+  const gaussian = () => gaussianStream.normal();
+  const uniform = () => uniformStream.nextFloat();
   const counts = longTailClassCounts(size.sampleCount, C);
   const N = counts.reduce((a, b) => a + b, 0);
   const labels = new Int32Array(N);

@@ -3,14 +3,10 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual, randomBytes } from 'node:crypto';
 import { WebSocketServer } from 'ws';
-import type { RawData, WebSocket } from 'ws';
-import {
-  MAX_MESSAGE_BYTES,
-  PROTOCOL_VERSION,
-  TOKEN_HEADER,
-  decodeTrainerMessage,
-} from '../../protocol/messages';
+import type { WebSocket } from 'ws';
+import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION, TOKEN_HEADER, decodeTrainerMessage } from '../../protocol/messages';
 import type { TrainerMessage } from '../../protocol/messages';
+import { frameText } from '../../protocol/frameText';
 
 /** What the server needs from a run: its secret and where its messages go. */
 export interface RunEndpoint {
@@ -138,15 +134,19 @@ export class RunServer {
     socket.on('error', (error) => this.log.warn(`run ${endpoint.runId}: socket error: ${error.message}`));
     socket.on('message', (data, isBinary) => {
       if (isBinary) return refuse(CLOSE_BAD_MESSAGE, 'binary messages are not part of the protocol');
-      const decoded = decodeTrainerMessage(rawText(data));
+      const decoded = decodeTrainerMessage(frameText(data));
       if (!decoded.ok) return refuse(CLOSE_BAD_MESSAGE, decoded.error);
       const message = decoded.message;
       if (!greeted) {
         if (message.type !== 'hello') return refuse(CLOSE_BAD_MESSAGE, `the first message must be hello, not ${message.type}`);
         if (message.protocolVersion !== PROTOCOL_VERSION) {
-          return refuse(CLOSE_PROTOCOL_VERSION, `protocol version ${message.protocolVersion} is not supported (this extension speaks ${PROTOCOL_VERSION})`);
+          return refuse(
+            CLOSE_PROTOCOL_VERSION,
+            `protocol version ${message.protocolVersion} is not supported (this extension speaks ${PROTOCOL_VERSION})`,
+          );
         }
-        if (message.runId !== endpoint.runId) return refuse(CLOSE_BAD_MESSAGE, `hello names run ${message.runId}, but the secret belongs to ${endpoint.runId}`);
+        if (message.runId !== endpoint.runId)
+          return refuse(CLOSE_BAD_MESSAGE, `hello names run ${message.runId}, but the secret belongs to ${endpoint.runId}`);
         greeted = true;
         const previous = this.liveSockets.get(endpoint.runId);
         if (previous !== undefined && previous !== socket) previous.close(CLOSE_REPLACED, 'replaced by a newer connection');
@@ -170,10 +170,4 @@ export class RunServer {
       }
     });
   }
-}
-
-/** A WebSocket frame's payload as a string (ws hands over a Buffer, an ArrayBuffer or fragments). */
-function rawText(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return (Buffer.isBuffer(data) ? data : Buffer.from(new Uint8Array(data))).toString('utf8');
 }

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
-import type { RawData } from 'ws';
 import { PROTOCOL_VERSION, TOKEN_HEADER, decodeExtensionMessage, assertNever } from '../../protocol/messages';
 import type { TrainerMessage } from '../../protocol/messages';
+import { frameText } from '../../protocol/frameText';
 
 export interface SocketReporterOptions {
   url: string;
@@ -81,7 +81,7 @@ export class SocketReporter {
       );
       for (const message of this.unacknowledged) socket.send(JSON.stringify(message));
     });
-    socket.on('message', (data) => this.receive(rawText(data)));
+    socket.on('message', (data) => this.receive(frameText(data)));
     socket.on('unexpected-response', (_request, response) => {
       // 401/403: wrong secret; 426: wrong protocol. Retrying cannot fix either.
       this.options.onWarning(`the extension refused the connection (HTTP ${response.statusCode}); reporting to the run folder only`);
@@ -128,10 +128,4 @@ export class SocketReporter {
         assertNever(message);
     }
   }
-}
-
-/** A WebSocket frame's payload as a string (ws hands over a Buffer, an ArrayBuffer or fragments). */
-function rawText(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return (Buffer.isBuffer(data) ? data : Buffer.from(new Uint8Array(data))).toString('utf8');
 }

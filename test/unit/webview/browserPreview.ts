@@ -21,6 +21,7 @@ import { deltaMessage, snapshotMessage, cursorAtEnd } from '../../../src/extensi
 import type { RunData } from '../../../src/extension/dashboard/dashboardData';
 import type { DashboardMode, HostMessage, PersistedState } from '../../../src/protocol/dashboard';
 import { fixtureRun } from './fixtures';
+import { CHROMIUM_ARGS } from '../../vscode/editorSession';
 import type { FixtureOptions } from './fixtures';
 
 const ROOT = new URL('../../..', import.meta.url).pathname.replace(/\/$/, '');
@@ -223,19 +224,7 @@ export async function openPreview(
 }
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }
 
 interface Scenario {
