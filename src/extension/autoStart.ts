@@ -7,7 +7,11 @@ import type { Run } from './runs/run';
  * `ncMonitor.autoStartConfig`: a demo workspace (samples/workspace) starts its run when it opens. Never in an
  * untrusted workspace, and never twice for the same config while one of its runs is live.
  */
-export async function autoStartRun(controller: RunController, isLive: (configFile: string) => boolean, openDashboard: (run: Run) => void): Promise<void> {
+export async function autoStartRun(
+  controller: RunController,
+  isLive: (configFile: string) => boolean,
+  openDashboard: (run: Run) => void,
+): Promise<void> {
   const relative = readSettings().autoStartConfig;
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (relative === '' || folder === undefined || !vscode.workspace.isTrusted) return;

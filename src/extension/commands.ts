@@ -3,6 +3,9 @@ import type { Run } from './runs/run';
 import type { RunStore } from './runs/runStore';
 import type { RunController } from './runs/runController';
 import { pickRunConfig, createStarterConfig } from './runs/configPicker';
+import type { AttachedRun } from './runs/attachedRun';
+import { runAttachCommand } from './attachCommand';
+import type { AttachCommandOptions } from './attachCommand';
 
 export const COMMANDS = {
   startRun: 'ncMonitor.startRun',
@@ -14,6 +17,7 @@ export const COMMANDS = {
   newRunConfig: 'ncMonitor.newRunConfig',
   refreshRuns: 'ncMonitor.refreshRuns',
   selectRun: 'ncMonitor.selectRun',
+  attachExternalRun: 'ncMonitor.attachExternalRun',
 } as const;
 
 /** Commands take a Run (tree item context), a run id, or nothing (then: the selected run, or a pick). */
@@ -24,9 +28,10 @@ export interface CommandDependencies {
   controller: RunController;
   log: vscode.LogOutputChannel;
   openDashboard: (run: Run) => void;
+  attach: (runName: string) => AttachedRun;
 }
 
-export function registerCommands({ store, controller, log, openDashboard }: CommandDependencies): vscode.Disposable[] {
+export function registerCommands({ store, controller, log, openDashboard, attach }: CommandDependencies): vscode.Disposable[] {
   const resolveRun = async (argument: RunArgument, filter: (run: Run) => boolean, purpose: string) => {
     if (typeof argument === 'string') return store.get(argument);
     if (argument !== undefined && typeof argument === 'object' && 'id' in argument) return store.get(argument.id);
@@ -77,6 +82,9 @@ export function registerCommands({ store, controller, log, openDashboard }: Comm
       const added = await store.loadFromDisk(controller.runsDirectoryFor(undefined), log);
       log.info(`loaded ${added} run(s) from ${controller.runsDirectoryFor(undefined)}`);
     }),
+    vscode.commands.registerCommand(COMMANDS.attachExternalRun, (options?: AttachCommandOptions) =>
+      runAttachCommand(attach, (attached) => openDashboard(attached.run), options),
+    ),
     vscode.commands.registerCommand(COMMANDS.selectRun, (argument?: RunArgument) => {
       const run = typeof argument === 'string' ? store.get(argument) : argument;
       store.select(run);

@@ -13,6 +13,7 @@ import { ClassesTreeProvider } from './views/classesTree';
 import { registerConfigDiagnostics } from './diagnostics/configDiagnostics';
 import { registerQuickFixes } from './diagnostics/quickFixes';
 import { registerDashboard } from './dashboard/registerDashboard';
+import { attachExternalRun } from './runs/attachedRun';
 
 /** What tests (and other extensions) can reach through `getExtension(...).exports`. */
 export interface NcMonitorApi {
@@ -31,11 +32,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<NcMoni
   log.info(`listening for trainers on 127.0.0.1:${port}`);
 
   const store = new RunStore();
-  const controller = new RunController(store, server, log, vscode.Uri.joinPath(context.extensionUri, 'dist', 'trainer.js').fsPath);
+  const pythonPackageRoot = vscode.Uri.joinPath(context.extensionUri, 'python').fsPath;
+  const controller = new RunController(store, server, log, {
+    trainerScript: vscode.Uri.joinPath(context.extensionUri, 'dist', 'trainer.js').fsPath,
+    pythonPackageRoot,
+  });
   context.subscriptions.push(store, controller);
   const openDashboard = registerDashboard(context, store, log);
   context.subscriptions.push(
-    ...registerCommands({ store, controller, log, openDashboard }),
+    ...registerCommands({
+      store,
+      controller,
+      log,
+      openDashboard,
+      attach: (runName) =>
+        attachExternalRun(runName, { store, server, log, runsDirectory: controller.runsDirectoryFor(undefined), pythonPackageRoot }),
+    }),
     ...registerContextKeys(store),
     ...registerStatusBar(store),
     ...registerConfigDiagnostics(),

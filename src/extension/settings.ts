@@ -9,6 +9,7 @@ export function readSettings() {
   return {
     runsDirectory: section.get<string>('runsDirectory', 'runs'),
     nodePath: section.get<string>('trainer.nodePath', ''),
+    pythonPath: section.get<string>('python.interpreterPath', ''),
     backend: section.get<BackendSetting>('trainer.backend', 'config'),
     stopTimeoutSeconds: section.get<number>('trainer.stopTimeoutSeconds', 20),
     refreshIntervalMs: section.get<number>('dashboard.refreshIntervalMs', 250),

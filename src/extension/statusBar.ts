@@ -14,7 +14,9 @@ export function registerStatusBar(store: RunStore): vscode.Disposable[] {
     const progress = run.totalEpochs === undefined ? run.status : `${run.currentEpoch}/${run.totalEpochs}`;
     const others = live.length > 1 ? ` (+${live.length - 1})` : '';
     item.text = `${flagged ? '$(warning)' : '$(sync~spin)'} ${run.name} ${progress}${others}`;
-    item.tooltip = flagged ? `Minority collapse flagged: ${run.latestEvaluation?.collapse.message ?? ''}\nOpen the dashboard` : 'Open the dashboard';
+    item.tooltip = flagged
+      ? `Minority collapse flagged: ${run.latestEvaluation?.collapse.message ?? ''}\nOpen the dashboard`
+      : 'Open the dashboard';
     item.backgroundColor = flagged ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     item.command = { command: COMMANDS.openDashboard, title: 'Open Dashboard', arguments: [run.id] };
     item.accessibilityInformation = { label: `Run ${run.name}, ${progress}${flagged ? ', minority collapse flagged' : ''}` };

@@ -47,6 +47,21 @@ export const splitScalarsSchema = z.object({
   classMeanNormSlope: maybe,
   tailToHeadClassifierNormRatio: maybe,
   etfCosine: value,
+  /** Multi-label runs only (see src/protocol/multiLabel.ts). */
+  multiLabel: z
+    .object({
+      macroRecall: maybe,
+      macroPrecision: maybe,
+      exactMatch: maybe,
+      /** κ_m stand-in of the true labels Y (constant over a run) and of the predicted labels Ŷ. */
+      kappaM: maybe,
+      predictedKappaM: maybe,
+      /** The prototype check's sample-weighted mean relative distances, and the share where weighted is closer. */
+      meanWeightedError: maybe,
+      meanUniformError: maybe,
+      weightedCloserFraction: maybe,
+    })
+    .optional(),
 });
 
 export const collapseScalarsSchema = z.object({
@@ -154,6 +169,9 @@ export const CHART_IDS = [
   'cosine-classifier',
   'cosine-class-means',
   'norms',
+  'label-scores',
+  'kappa-m',
+  'prototype-check',
 ] as const;
 export type ChartId = (typeof CHART_IDS)[number];
 

@@ -9,6 +9,7 @@
  * - μ_G is the global mean per `centring`; "centred class means" are μ_c − μ_G. Definitions: DOMAIN.md.
  */
 import * as z from 'zod';
+import { multiLabelReportSchema } from './multiLabel';
 
 export const CENTRINGS = ['class-means', 'sample'] as const;
 export const SPLITS = ['train', 'test'] as const;
@@ -147,6 +148,8 @@ export const evaluationReportSchema = z.object({
   cosineMatrices: cosineMatricesSchema,
   /** Human-readable notes: excluded classes, d < C − 1, skipped rows, undefined metrics and why. */
   diagnostics: z.array(z.string()),
+  /** Multi-label runs only: per-label scores, label statistics, κ_m and the prototype check (src/protocol/multiLabel.ts). */
+  multiLabel: multiLabelReportSchema.optional(),
 });
 
 export const COLLAPSE_REASONS = ['cosine', 'recall', 'cosine+recall'] as const;

@@ -3,10 +3,12 @@
  * and exported as the JSON Schema in `media/ltrun.schema.json` (see scripts/generate-schema.ts).
  */
 import * as z from 'zod';
+import { labelsConfigIssues, labelsSchema } from './labelsConfig';
 
 export const DATASET_NAMES = ['auto', 'fashion-mnist', 'mnist', 'cifar10', 'cifar100', 'image-folder', 'synthetic'] as const;
 export const ARCHITECTURES = ['mlp', 'small-cnn', 'resnet8', 'resnet20', 'resnet32'] as const;
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const ENGINES = ['tfjs', 'pytorch'] as const;
 export const METHOD_NAMES = [
   'cross-entropy',
   'class-balanced',
@@ -321,11 +323,18 @@ export const runConfigSchema = z
   .object({
     $schema: z.string().optional(),
     name: z.string().min(1).max(100).optional().describe('Display name of the run. Default: the config file name.'),
+    engine: z
+      .enum(ENGINES)
+      .default('tfjs')
+      .describe(
+        'Which trainer runs the config. tfjs (default): the bundled TensorFlow.js trainer (Node). pytorch: `python -m ncmonitor.train` with the interpreter of ncMonitor.python.interpreterPath (or the Python extension\'s), on CUDA when available, else CPU; it needs PyTorch, and implements the methods listed in docs/pytorch.md.',
+      ),
     dataset: datasetSchema.prefault({ name: 'auto' }),
     imbalance: imbalanceSchema.prefault({}),
     seed: z.number().int().min(0).default(0).describe('Seed for subsampling, initialisation, shuffling and augmentation.'),
     model: modelSchema.prefault({}),
     method: methodSchema.prefault({}),
+    labels: labelsSchema.prefault({}),
     optimizer: optimizerSchema.prefault({}),
     schedule: scheduleSchema.prefault({}),
     batchSize: positiveInt.max(4096).default(128).describe('Training images per optimiser step.'),
@@ -336,9 +345,15 @@ export const runConfigSchema = z
     backend: z
       .enum(BACKENDS)
       .default('auto')
-      .describe('auto tries tensorflow-gpu (@tensorflow/tfjs-node-gpu), tensorflow (@tensorflow/tfjs-node), wasm, then cpu.'),
+      .describe(
+        'tfjs engine: auto tries tensorflow-gpu (@tensorflow/tfjs-node-gpu), tensorflow (@tensorflow/tfjs-node), wasm, then cpu. pytorch engine: auto uses CUDA when torch sees a GPU, else the CPU; cpu forces the CPU; the tfjs-only values fall back to auto with a warning.',
+      ),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    // Multi-label mode constrains other sections (the method, the label files): src/protocol/labelsConfig.ts.
+    for (const issue of labelsConfigIssues(config)) context.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
 
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;

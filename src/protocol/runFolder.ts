@@ -22,15 +22,36 @@ export function newRunId(name: string, now = new Date()): string {
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '')
       .slice(0, 40) || 'run';
-  const suffix = Math.floor(Math.random() * 36 ** 3).toString(36).padStart(3, '0');
+  const suffix = Math.floor(Math.random() * 36 ** 3)
+    .toString(36)
+    .padStart(3, '0');
   return `${stamp}-${slug}-${suffix}`;
 }
 
-/** The content of config.json. */
+/** The content of config.json for a run the extension started from a run config. */
 export interface StoredRunConfig {
   runId: string;
   runName: string;
   /** The *.ltrun.json the run was started from. */
   sourceFile: string;
   config: RunConfig;
+}
+
+/**
+ * The content of config.json for an attached run: a user's own script reports through the attach client, and the
+ * extension keeps what it reports in this folder (the script's own config arrives in its run/didStart).
+ */
+export interface AttachedRunRecord {
+  runId: string;
+  runName: string;
+  sourceFile: '';
+  attached: true;
+  attachedAt: string;
+}
+
+/** What config.json of any run folder holds. */
+export type RunFolderRecord = StoredRunConfig | AttachedRunRecord;
+
+export function isAttachedRun(record: RunFolderRecord): record is AttachedRunRecord {
+  return 'attached' in record && record.attached;
 }

@@ -15,6 +15,7 @@ function requireSuites(): void {
   require('./suite/smoke.test');
   require('./suite/diagnostics.test');
   require('./suite/runs.test');
+  require('./suite/pytorch.test');
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 

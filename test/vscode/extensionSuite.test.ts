@@ -5,9 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runInEditorSuite } from './inEditorSuite';
+import { findPython } from '../support/python';
 
 test('in-editor suite (code-server, real VS Code API)', { timeout: 360_000 }, async (t) => {
-  const { exitCode, results, hostLog } = await runInEditorSuite({ timeoutMs: 300_000 });
+  // The PyTorch engine and attach tests need a Python with torch (/usr/bin/python3 with python3-torch in CI).
+  const python = findPython();
+  const environment: Record<string, string> =
+    python === null ? {} : { NC_MONITOR_PYTHON: python.command, NC_MONITOR_PYTHON_HAS_TORCH: python.hasTorch ? '1' : '0' };
+  const { exitCode, results, hostLog } = await runInEditorSuite({ timeoutMs: 300_000, environment });
   for (const result of results) {
     await t.test(result.title, { skip: result.state === 'pending' ? 'pending in the in-editor suite' : false }, (subtest) => {
       subtest.diagnostic(`${result.durationMs} ms in the editor`);

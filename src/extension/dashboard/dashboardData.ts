@@ -5,6 +5,7 @@
 import type { Run } from '../runs/run';
 import type { EpochDidEnd, MetricsDidUpdate, RunDidStart } from '../../protocol/messages';
 import type { EvaluationReport } from '../../protocol/metrics';
+import type { MultiLabelReport } from '../../protocol/multiLabel';
 import { DASHBOARD_PROTOCOL_VERSION } from '../../protocol/dashboard';
 import type {
   DashboardMode,
@@ -44,6 +45,20 @@ export function splitScalars(report: EvaluationReport): SplitScalars {
     classMeanNormSlope: minority.classMeanNormSlope,
     tailToHeadClassifierNormRatio: minority.tailToHeadClassifierNormRatio,
     etfCosine: minority.etfCosine,
+    ...(report.multiLabel === undefined ? {} : { multiLabel: multiLabelScalars(report.multiLabel) }),
+  };
+}
+
+export function multiLabelScalars(part: MultiLabelReport): NonNullable<SplitScalars['multiLabel']> {
+  return {
+    macroRecall: part.macroRecall,
+    macroPrecision: part.macroPrecision,
+    exactMatch: part.exactMatch,
+    kappaM: part.labelStatistics.kappaM,
+    predictedKappaM: part.predictedKappaM,
+    meanWeightedError: part.prototypes.meanWeightedError,
+    meanUniformError: part.prototypes.meanUniformError,
+    weightedCloserFraction: part.prototypes.weightedCloserFraction,
   };
 }
 

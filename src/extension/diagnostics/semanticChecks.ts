@@ -6,6 +6,8 @@ import { findNodeAtLocation } from 'jsonc-parser';
 import type { Node } from 'jsonc-parser';
 import type { RunConfig } from '../../protocol/runConfig';
 import { longTailCounts, tailSelection } from '../../protocol/longTail';
+import { PYTORCH_ENGINE_METHODS, TFJS_ONLY_BACKENDS } from '../../protocol/engines';
+import { multiLabelChecks } from './multiLabelChecks';
 
 export type Severity = 'error' | 'warning' | 'information';
 
@@ -215,5 +217,32 @@ export function semanticChecks(config: RunConfig, tree: Node, facts: FileFacts):
   if (config.metrics.tail.by !== 'fraction') unused(['metrics', 'tail', 'fraction'], 'fraction is used when tail.by is "fraction"');
   if (config.metrics.tail.by !== 'classes') unused(['metrics', 'tail', 'classes'], 'classes is used when tail.by is "classes"');
   if (config.imbalance.profile === 'none') unused(['imbalance', 'factor'], 'the profile "none" keeps every class at n_max');
+  issues.push(...engineChecks(config));
+  issues.push(...multiLabelChecks(config, facts, unused));
+  return issues;
+}
+
+/** What the chosen engine cannot do: a method only the TensorFlow.js trainer has, or a backend only it knows. */
+function engineChecks(config: RunConfig): SemanticIssue[] {
+  if (config.engine !== 'pytorch') return [];
+  const issues: SemanticIssue[] = [];
+  if (!PYTORCH_ENGINE_METHODS.includes(config.method.name)) {
+    issues.push({
+      code: 'engine-method',
+      severity: 'error',
+      message: `method "${config.method.name}" is implemented by the tfjs engine only; the pytorch engine has ${PYTORCH_ENGINE_METHODS.join(', ')}.`,
+      path: ['method', 'name'],
+      fixes: [{ kind: 'replaceValue', title: 'Run this config with the tfjs engine', path: ['engine'], value: 'tfjs' }],
+    });
+  }
+  if (TFJS_ONLY_BACKENDS.includes(config.backend)) {
+    issues.push({
+      code: 'engine-backend',
+      severity: 'warning',
+      message: `backend "${config.backend}" is a TensorFlow.js backend; the pytorch engine uses "auto" instead (CUDA when available, else the CPU).`,
+      path: ['backend'],
+      fixes: [{ kind: 'replaceValue', title: 'Set backend to "auto"', path: ['backend'], value: 'auto' }],
+    });
+  }
   return issues;
 }

@@ -8,13 +8,24 @@ import { fileFactsFor } from '../diagnostics/configDiagnostics';
 import { newRunId } from '../../protocol/runFolder';
 import type { TrainerMessage } from '../../protocol/messages';
 import { newRunToken } from '../server/runServer';
-import type { RunEndpoint , RunServer} from '../server/runServer';
+import type { RunEndpoint, RunServer } from '../server/runServer';
 import { readSettings } from '../settings';
 import { Run } from './run';
 import type { RunStore } from './runStore';
-import { launchTrainer } from './trainerProcess';
+import { launchTrainer, pytorchEngineCommand, tfjsTrainerCommand } from './trainerProcess';
+import type { TrainerCommand } from './trainerProcess';
+import { resolvePythonInterpreter } from './pythonInterpreter';
+import type { RunConfig } from '../../protocol/runConfig';
 
 const ERROR_TAIL_LINES = 20;
+
+/** Where the extension's own trainers are. */
+export interface TrainerLocations {
+  /** The bundled TensorFlow.js trainer, dist/trainer.js. */
+  trainerScript: string;
+  /** The folder holding the `ncmonitor` Python package (the PyTorch engine and the attach client). */
+  pythonPackageRoot: string;
+}
 
 /** Starts, stops and deletes runs: owns the trainer processes and their sockets. */
 export class RunController implements vscode.Disposable {
@@ -24,7 +35,7 @@ export class RunController implements vscode.Disposable {
     private readonly store: RunStore,
     private readonly server: RunServer,
     private readonly log: vscode.LogOutputChannel,
-    private readonly trainerScript: string,
+    private readonly locations: TrainerLocations,
   ) {}
 
   runsDirectoryFor(configFile: vscode.Uri | undefined): string {
@@ -51,10 +62,15 @@ export class RunController implements vscode.Disposable {
     if (!parsed.ok) {
       const first = parsed.issues[0];
       const detail = first === undefined ? '' : `: ${first.path === '' ? '' : `${first.path}: `}${first.message}`;
-      this.refuse(configUri, `The run config ${vscode.workspace.asRelativePath(configUri)} has ${parsed.issues.length} error(s)${detail}. Fix them (see Problems) and start again.`);
+      this.refuse(
+        configUri,
+        `The run config ${vscode.workspace.asRelativePath(configUri)} has ${parsed.issues.length} error(s)${detail}. Fix them (see Problems) and start again.`,
+      );
       return undefined;
     }
-    const blocking = semanticChecks(parsed.config, parsed.tree, fileFactsFor(configUri.fsPath)).filter((issue) => issue.severity === 'error');
+    const blocking = semanticChecks(parsed.config, parsed.tree, fileFactsFor(configUri.fsPath)).filter(
+      (issue) => issue.severity === 'error',
+    );
     if (blocking.length > 0) {
       this.refuse(
         configUri,
@@ -63,7 +79,13 @@ export class RunController implements vscode.Disposable {
       return undefined;
     }
     const settings = readSettings();
-    const runName = parsed.config.name ?? configUri.path.split('/').pop()?.replace(/\.ltrun\.json$/, '') ?? 'run';
+    const runName =
+      parsed.config.name ??
+      configUri.path
+        .split('/')
+        .pop()
+        ?.replace(/\.ltrun\.json$/, '') ??
+      'run';
     const runId = newRunId(runName);
     const runsDirectory = this.runsDirectoryFor(configUri);
     const run = new Run(runId, runName, join(runsDirectory, runId), configUri.fsPath);
@@ -75,14 +97,15 @@ export class RunController implements vscode.Disposable {
       connectionChanged: (connected, client) => run.setConnected(connected, client),
     };
     this.server.register(endpoint);
-    const args = ['run', '--config', configUri.fsPath, '--out', runsDirectory, '--run-id', runId];
-    if (settings.backend !== 'config') args.push('--backend', settings.backend);
+    const args = ['--config', configUri.fsPath, '--out', runsDirectory, '--run-id', runId];
+    // The backend setting names TensorFlow.js backends; the PyTorch engine takes the config's (auto or cpu).
+    if (settings.backend !== 'config' && parsed.config.engine === 'tfjs') args.push('--backend', settings.backend);
     if (settings.collapseCosine !== null) args.push('--collapse-cosine', String(settings.collapseCosine));
     if (settings.collapseRecall !== null) args.push('--collapse-recall', String(settings.collapseRecall));
-    this.log.info(`run ${runId}: starting trainer on ${configUri.fsPath}`);
+    const command = await this.trainerCommand(parsed.config, configUri);
+    this.log.info(`run ${runId}: starting the ${parsed.config.engine} engine (${command.executable}) on ${configUri.fsPath}`);
     const child = launchTrainer({
-      trainerScript: this.trainerScript,
-      nodePath: settings.nodePath,
+      command,
       args,
       cwd: dirname(configUri.fsPath),
       serverUrl: this.server.url,
@@ -98,7 +121,7 @@ export class RunController implements vscode.Disposable {
       },
       onExit: (code, signal) => this.exited(run, endpoint, code, signal),
       onSpawnError: (error) => {
-        run.errorTail = [`could not start the trainer: ${error.message}. Set ncMonitor.trainer.nodePath to a Node.js 20+ executable.`];
+        run.errorTail = [`could not start the trainer: ${error.message}. ${command.spawnErrorHint}`];
         this.log.error(`run ${runId}: ${run.errorTail[0] ?? ''}`);
         run.setStatus('failed');
         this.server.unregister(endpoint);
@@ -108,6 +131,19 @@ export class RunController implements vscode.Disposable {
     this.store.add(run, { dispose: () => this.server.unregister(endpoint) });
     void this.showStartProgress(run);
     return run;
+  }
+
+  private async trainerCommand(config: RunConfig, configUri: vscode.Uri): Promise<TrainerCommand> {
+    const settings = readSettings();
+    switch (config.engine) {
+      case 'tfjs':
+        return tfjsTrainerCommand(this.locations.trainerScript, settings.nodePath);
+      case 'pytorch': {
+        const python = await resolvePythonInterpreter(settings.pythonPath, configUri);
+        this.log.info(`PyTorch engine: Python ${python.path} (from the ${python.source})`);
+        return pytorchEngineCommand(python.path, this.locations.pythonPackageRoot);
+      }
+    }
   }
 
   /** Tells the user why a run was not started; the command returns at once, the message stays until dismissed. */
@@ -124,8 +160,9 @@ export class RunController implements vscode.Disposable {
     run.setStatus('stopping');
     const child = this.processes.get(run.id);
     const askedBySocket = this.server.send(run.id, { type: 'run/stop' });
-    if (!askedBySocket) child?.kill('SIGTERM');
     const timeoutMs = readSettings().stopTimeoutSeconds * 1000;
+    if (run.attached) return this.stopAttached(run, askedBySocket, timeoutMs);
+    if (!askedBySocket) child?.kill('SIGTERM');
     const ended = await new Promise<boolean>((resolve) => {
       if (child === undefined || child.exitCode !== null) return resolve(true);
       const timer = setTimeout(() => resolve(false), timeoutMs);
@@ -138,6 +175,32 @@ export class RunController implements vscode.Disposable {
       this.log.warn(`run ${run.id}: the trainer did not stop within ${timeoutMs / 1000} s; killing it`);
       child?.kill('SIGKILL');
     }
+  }
+
+  /**
+   * An attached script ends its run itself when it sees `stop_requested`. If it is not connected, or does not end the
+   * run in time, the extension stops listening: the run is marked stopped and its secret no longer works.
+   */
+  private async stopAttached(run: Run, askedBySocket: boolean, timeoutMs: number): Promise<void> {
+    const ended =
+      askedBySocket &&
+      (await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => {
+          subscription.dispose();
+          resolve(false);
+        }, timeoutMs);
+        const subscription = run.onDidChange(() => {
+          if (run.ended === undefined) return;
+          clearTimeout(timer);
+          subscription.dispose();
+          resolve(true);
+        });
+      }));
+    if (ended) return;
+    const why = askedBySocket ? `did not end the run within ${timeoutMs / 1000} s of the stop request` : 'was not connected';
+    this.log.warn(`run ${run.id}: the attached script ${why}; stopped listening to it`);
+    run.errorTail = [`Stopped listening: the attached script ${why}. What it reported is kept.`];
+    run.setStatus('stopped');
   }
 
   async delete(run: Run): Promise<void> {

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { decodeTrainerMessage } from '../../protocol/messages';
 import type { TrainerMessage } from '../../protocol/messages';
 import { RUN_FILES } from '../../protocol/runFolder';
-import type { StoredRunConfig } from '../../protocol/runFolder';
+import type { RunFolderRecord } from '../../protocol/runFolder';
 
 export interface RunOnDisk {
   folder: string;
-  stored: StoredRunConfig;
+  stored: RunFolderRecord;
   messages: TrainerMessage[];
   /** Lines of events.jsonl that could not be read (a torn last line after a crash, or a hand edit). */
   skippedLines: number;
@@ -29,9 +29,9 @@ export async function readRunsDirectory(runsDirectory: string): Promise<RunOnDis
 
 export async function readRunFolder(folder: string): Promise<RunOnDisk | undefined> {
   if (!(await stat(folder)).isDirectory()) return undefined;
-  let stored: StoredRunConfig;
+  let stored: RunFolderRecord;
   try {
-    stored = JSON.parse(await readFile(join(folder, RUN_FILES.config), 'utf8')) as StoredRunConfig;
+    stored = JSON.parse(await readFile(join(folder, RUN_FILES.config), 'utf8')) as RunFolderRecord;
   } catch {
     return undefined;
   }
@@ -46,7 +46,10 @@ export async function readRunFolder(folder: string): Promise<RunOnDisk | undefin
   return { folder, stored, messages, skippedLines, pid };
 }
 
-export async function readEvents(path: string, fromByte = 0): Promise<{ messages: TrainerMessage[]; skippedLines: number; bytesRead: number }> {
+export async function readEvents(
+  path: string,
+  fromByte = 0,
+): Promise<{ messages: TrainerMessage[]; skippedLines: number; bytesRead: number }> {
   let text: string;
   try {
     const buffer = await readFile(path);

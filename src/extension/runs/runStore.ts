@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { Run } from './run';
 import { readRunsDirectory, isProcessAlive } from './runFolderReader';
 import { followEvents } from './eventsFollower';
+import { isAttachedRun } from '../../protocol/runFolder';
 
 /** All runs the extension knows, live and finished, and which one the views show. */
 export class RunStore implements vscode.Disposable {
@@ -63,7 +64,13 @@ export class RunStore implements vscode.Disposable {
     let added = 0;
     for (const entry of onDisk) {
       if (this.runs.has(entry.stored.runId)) continue;
-      const run = new Run(entry.stored.runId, entry.stored.runName, entry.folder, entry.stored.sourceFile);
+      const run = new Run(
+        entry.stored.runId,
+        entry.stored.runName,
+        entry.folder,
+        entry.stored.sourceFile === '' ? undefined : entry.stored.sourceFile,
+      );
+      run.attached = isAttachedRun(entry.stored);
       for (const message of entry.messages) run.apply(message);
       if (entry.skippedLines > 0) log.warn(`run ${run.id}: skipped ${entry.skippedLines} unreadable line(s) in events.jsonl`);
       const resources: vscode.Disposable[] = [];
@@ -72,6 +79,11 @@ export class RunStore implements vscode.Disposable {
           run.setStatus('running');
           resources.push(followEvents(run, entry.pid, log));
           log.info(`run ${run.id}: re-attached to trainer process ${entry.pid}`);
+        } else if (isAttachedRun(entry.stored)) {
+          run.errorTail = [
+            'The attached script was reporting when the window closed; what it reported until then is kept. Use "Attach External Run" again for a new connection.',
+          ];
+          run.setStatus('failed');
         } else {
           run.errorTail = ['The trainer stopped without ending the run (it was killed, or the machine restarted).'];
           run.setStatus('failed');

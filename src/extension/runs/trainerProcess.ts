@@ -1,13 +1,22 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { ENV_RUN_ID, ENV_SERVER_URL, ENV_TOKEN } from '../../protocol/messages';
+import { PYTORCH_ENGINE_MODULE } from '../../protocol/engines';
+
+/** The program that trains one run: an executable, its arguments before the run's own, and extra environment. */
+export interface TrainerCommand {
+  executable: string;
+  leadingArgs: string[];
+  env: Record<string, string>;
+  /** What to tell the user when the executable cannot be started. */
+  spawnErrorHint: string;
+}
 
 export interface TrainerLaunch {
-  /** The bundled trainer (dist/trainer.js). */
-  trainerScript: string;
-  /** Node executable from the settings; empty: `node` on PATH, else the editor's own runtime. */
-  nodePath: string;
+  command: TrainerCommand;
+  /** The trainer's arguments after the command's own: `--config FILE --out DIR --run-id ID …`, the same for both engines. */
   args: string[];
   cwd: string;
   serverUrl: string;
@@ -19,17 +28,17 @@ export interface TrainerLaunch {
 }
 
 /**
- * The trainer runs in its own process: native TensorFlow.js addons must never load into the extension host, and a
- * crash of the trainer must not take the editor with it. The run's secret travels in the environment, not on the
- * command line, where other users could read it.
+ * The trainer runs in its own process: native TensorFlow.js addons and CUDA must never load into the extension host,
+ * and a crash of the trainer must not take the editor with it. The run's secret travels in the environment, not on
+ * the command line, where other users could read it.
  */
 export function launchTrainer(launch: TrainerLaunch): ChildProcess {
-  const { command, extraEnv } = resolveNode(launch.nodePath);
-  const child = spawn(command, [launch.trainerScript, ...launch.args], {
+  const { command } = launch;
+  const child = spawn(command.executable, [...command.leadingArgs, ...launch.args], {
     cwd: launch.cwd,
     env: {
       ...process.env,
-      ...extraEnv,
+      ...command.env,
       [ENV_SERVER_URL]: launch.serverUrl,
       [ENV_TOKEN]: launch.token,
       [ENV_RUN_ID]: launch.runId,
@@ -46,17 +55,32 @@ export function launchTrainer(launch: TrainerLaunch): ChildProcess {
   return child;
 }
 
-function resolveNode(nodePath: string): { command: string; extraEnv: Record<string, string> } {
-  if (nodePath !== '') return { command: nodePath, extraEnv: {} };
+/** The bundled TensorFlow.js trainer under Node: `node dist/trainer.js run …`. */
+export function tfjsTrainerCommand(trainerScript: string, nodePath: string): TrainerCommand {
+  const spawnErrorHint = 'Set ncMonitor.trainer.nodePath to a Node.js 20+ executable.';
+  if (nodePath !== '') return { executable: nodePath, leadingArgs: [trainerScript, 'run'], env: {}, spawnErrorHint };
   const onPath = findOnPath(process.platform === 'win32' ? 'node.exe' : 'node');
-  if (onPath !== undefined) return { command: onPath, extraEnv: {} };
+  if (onPath !== undefined) return { executable: onPath, leadingArgs: [trainerScript, 'run'], env: {}, spawnErrorHint };
   // The editor's own runtime (Electron) behaves as plain Node with this variable; wasm and cpu backends work there.
-  return { command: process.execPath, extraEnv: { ELECTRON_RUN_AS_NODE: '1' } };
+  return { executable: process.execPath, leadingArgs: [trainerScript, 'run'], env: { ELECTRON_RUN_AS_NODE: '1' }, spawnErrorHint };
 }
 
-function findOnPath(executable: string): string | undefined {
-  const separator = process.platform === 'win32' ? ';' : ':';
-  for (const directory of (process.env.PATH ?? '').split(separator)) {
+/**
+ * The PyTorch engine: `python -m ncmonitor.train …` with the extension's own copy of the package first on
+ * PYTHONPATH, so that it needs nothing installed but PyTorch.
+ */
+export function pytorchEngineCommand(python: string, packageRoot: string): TrainerCommand {
+  const existing = process.env.PYTHONPATH;
+  return {
+    executable: python,
+    leadingArgs: ['-m', PYTORCH_ENGINE_MODULE],
+    env: { PYTHONPATH: existing ? `${packageRoot}${delimiter}${existing}` : packageRoot, PYTHONUNBUFFERED: '1' },
+    spawnErrorHint: `Set ncMonitor.python.interpreterPath to a Python 3.9+ interpreter with PyTorch (it was "${python}").`,
+  };
+}
+
+export function findOnPath(executable: string): string | undefined {
+  for (const directory of (process.env.PATH ?? '').split(delimiter)) {
     if (directory === '') continue;
     const candidate = `${directory}/${executable}`;
     if (existsSync(candidate)) return candidate;

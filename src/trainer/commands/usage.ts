@@ -19,7 +19,7 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(
 }
 
 /** Errors about the user's input files (named by class so that this module needs none of their modules). */
-const INPUT_ERRORS = new Set(['DatasetError', 'NpyError', 'AnalysisInputError']);
+const INPUT_ERRORS = new Set(['DatasetError', 'NpyError', 'AnalysisInputError', 'LabelFileError']);
 
 /** The message to print for a failure: input errors need no stack trace, they already say what to fix. */
 export function describeFailure(error: unknown): string {

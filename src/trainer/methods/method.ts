@@ -32,6 +32,8 @@ export interface BatchContext {
   labels: tf.Tensor1D;
   /** One-hot labels (N × C), float32. */
   oneHot: tf.Tensor2D;
+  /** Multi-label runs only: the multi-hot targets Y (N × C), float32; `labels`/`oneHot` then hold one label per row. */
+  multiHot?: tf.Tensor2D;
   /** 1-based epoch being trained. */
   epoch: number;
   /** The model, for losses that read the classifier (W, b) directly. */

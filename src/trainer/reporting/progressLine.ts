@@ -34,7 +34,9 @@ export class ProgressPrinter {
         return;
       case 'run/didEnd':
         this.flush();
-        this.write(`run ${message.reason} at epoch ${message.epoch} after ${(message.durationMs / 1000).toFixed(1)} s${message.error === undefined ? '' : `: ${message.error}`}`);
+        this.write(
+          `run ${message.reason} at epoch ${message.epoch} after ${(message.durationMs / 1000).toFixed(1)} s${message.error === undefined ? '' : `: ${message.error}`}`,
+        );
         return;
       case 'hello':
         return;
@@ -63,8 +65,16 @@ export function formatEpochLine(epoch: EpochDidEnd | undefined, metrics: Metrics
   const report = metrics?.reports.find((candidate) => candidate.split === 'test') ?? metrics?.reports[0];
   if (report !== undefined) {
     const groups = report.shotGroupAccuracy;
+    const labels = report.multiLabel;
+    if (labels !== undefined) {
+      parts.push(
+        `${report.split} labels recall ${percent(labels.macroRecall)} / precision ${percent(labels.macroPrecision)} / exact ${percent(labels.exactMatch)}`,
+        `κ_m Ŷ ${fixed(labels.predictedKappaM)} (Y ${fixed(labels.labelStatistics.kappaM)})`,
+      );
+    }
     parts.push(
-      `${report.split} ${percent(report.accuracy)} (many ${percent(groups.many)} / medium ${percent(groups.medium)} / few ${percent(groups.few)})`,
+      // Multi-label runs: top-1 accuracy and the NC metrics are on the single-label samples.
+      `${report.split}${labels === undefined ? '' : ' single-label'} ${percent(report.accuracy)} (many ${percent(groups.many)} / medium ${percent(groups.medium)} / few ${percent(groups.few)})`,
       `NC1 ${fixed(report.nc1)}`,
       `NC2 ${fixed(report.nc2.classMeanMaxAngle)}/${fixed(report.nc2.classifierMaxAngle)}`,
       `NC3 ${fixed(report.nc3)}`,

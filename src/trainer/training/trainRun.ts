@@ -2,7 +2,7 @@ import { writeFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { StoredRunConfig } from '../../protocol/runFolder';
-import type { EvaluationReport } from '../../protocol/metrics';
+import type { EvaluationReport, Split } from '../../protocol/metrics';
 import type { Reporter } from '../reporting/reporter';
 import type { RunFolder } from '../runFolder';
 import { writeJsonAtomically } from '../runFolder';
@@ -16,9 +16,12 @@ import { CollapseTracker, evaluateNeuralCollapse } from '../metrics';
 import type { ClassMeanGeometry } from '../metrics';
 import { classBalancedOrder, createMethod, DEFAULT_EPOCH_PLAN, loadTrainingData } from '../methods';
 import type { EpochPlan, TrainingData, TrainingMethod } from '../methods';
+import { binaryCrossEntropyMethod } from '../methods/multiLabel';
+import type { LabelMatrix } from '../methods/multiLabel';
 import { Optimizer } from './optimizer';
 import { learningRateAt } from './learningRateSchedule';
 import { collectFeatures } from './evaluate';
+import { addMultiLabelPart, saveMultiLabelPredictions, singleLabelSamples } from './multiLabelEvaluation';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import type { StopSignal } from './stopSignal';
 import { replayCollapseHistory } from './resume';
@@ -47,35 +50,48 @@ export async function trainRun({ stored, folder, reporter, stop, resume }: Train
   writeFileSync(folder.pidPath, String(process.pid));
   try {
     const backend = await selectBackend(config.backend);
-    for (const skipped of backend.reasons) reporter.report({ type: 'log', level: 'info', message: `backend ${skipped.backend} skipped: ${skipped.skipped}` });
+    for (const skipped of backend.reasons)
+      reporter.report({ type: 'log', level: 'info', message: `backend ${skipped.backend} skipped: ${skipped.skipped}` });
     reporter.report({ type: 'log', level: 'info', message: `backend: ${backend.detail}` });
 
-    // Methods with auxiliary classes (granularity) load the data their own way; the rest get the config's splits.
-    const splits = await loadTrainingData(config.method, config.imbalance, config.seed, (imbalance) =>
-      loadDatasetSplits(config.dataset, imbalance, config.seed, {
-        configDir: dirname(stored.sourceFile),
-        cacheDir: defaultDatasetCacheDirectory(),
-        onProgress: (message: string) => reporter.report({ type: 'log', level: 'info', message }),
-      }),
+    // Methods with auxiliary classes (granularity) and multi-label runs load the data their own way; the rest get the
+    // config's splits.
+    const configDir = dirname(stored.sourceFile);
+    const splits = await loadTrainingData(
+      { method: config.method, imbalance: config.imbalance, seed: config.seed, labels: config.labels, configDir },
+      (imbalance) =>
+        loadDatasetSplits(config.dataset, imbalance, config.seed, {
+          configDir,
+          cacheDir: defaultDatasetCacheDirectory(),
+          onProgress: (message: string) => reporter.report({ type: 'log', level: 'info', message }),
+        }),
     );
     const { train, test } = splits;
     const classCount = splits.classNames.length;
     const stats = config.augmentation.normalise ? normalisationStatistics(train) : undefined;
-    const method = createMethod(config.method, {
+    const methodContext = {
       trainCounts: splits.rowTrainCounts,
       targetClassCount: classCount,
       featureDim: config.model.featureDim,
       totalEpochs: config.epochs,
       seed: config.seed,
       learningRate: config.optimizer.learningRate,
+    };
+    // Multi-label runs train one sigmoid per label with binary cross-entropy (the schema allows no other method there).
+    const method = splits.multiLabel === undefined ? createMethod(config.method, methodContext) : binaryCrossEntropyMethod();
+    const description = describeModel(config.model, {
+      inputShape: [train.height, train.width, train.channels],
+      numClasses: splits.rowTrainCounts.length,
     });
-    const description = describeModel(config.model, { inputShape: [train.height, train.width, train.channels], numClasses: splits.rowTrainCounts.length });
     if (method.featureOutput !== undefined && method.featureOutput !== 'relu') description.featureOutput = method.featureOutput;
     const model = buildModel(description, config.seed);
     method.prepare?.(model);
     let optimizer = new Optimizer(config.optimizer);
     let startEpoch = 0;
-    const tracker = new CollapseTracker({ collapseCosine: config.metrics.collapseCosine, collapseRecall: config.metrics.collapseRecall }, splits.classNames);
+    const tracker = new CollapseTracker(
+      { collapseCosine: config.metrics.collapseCosine, collapseRecall: config.metrics.collapseRecall },
+      splits.classNames,
+    );
     if (resume) {
       startEpoch = (await loadCheckpoint(folder.checkpointPath, model, optimizer)).epoch;
       replayCollapseHistory(folder.eventsPath, tracker, startEpoch);
@@ -84,6 +100,11 @@ export async function trainRun({ stored, folder, reporter, stop, resume }: Train
     const diagnostics: string[] = [];
     if (config.model.featureDim < classCount - 1) {
       diagnostics.push(`featureDim ${config.model.featureDim} < C − 1 = ${classCount - 1}: the class means cannot reach a simplex ETF`);
+    }
+    if (splits.multiLabel !== undefined) {
+      diagnostics.push(
+        `multi-label run: ${classCount} labels, sigmoid outputs trained with binary cross-entropy; the training counts are label counts; train accuracy is the exact-match rate (every label right at σ(z) > 0.5); NC1–NC4 and per-class recall are computed on the single-label samples, per-label recall and precision on all`,
+      );
     }
     reporter.report({
       type: 'run/didStart',
@@ -127,10 +148,15 @@ export async function trainRun({ stored, folder, reporter, stop, resume }: Train
         durationMs: finished.durationMs,
         imagesPerSecond: finished.imagesPerSecond,
       });
-      if (!Number.isFinite(finished.loss)) throw Object.assign(new Error(`the loss became ${finished.loss} at epoch ${epoch}: training diverged. Lower optimizer.learningRate.`), { epoch });
+      if (!Number.isFinite(finished.loss))
+        throw Object.assign(
+          new Error(`the loss became ${finished.loss} at epoch ${epoch}: training diverged. Lower optimizer.learningRate.`),
+          { epoch },
+        );
       if (epoch % config.evaluation.everyEpochs === 0 || epoch === config.epochs) {
         const started = Date.now();
-        const reports = evaluate(splits, stats, model, method, stored, epoch);
+        const { reports, predictions } = evaluate(splits, stats, model, method, stored, epoch);
+        for (const saved of predictions) await saveMultiLabelPredictions(folder.path, saved.split, saved.logits, saved.labels);
         const recallSource = reports.find((report) => report.split === 'test') ?? reports[0];
         const collapse = recallSource === undefined ? tracker.flag : tracker.update(recallSource);
         reporter.report({ type: 'metrics/didUpdate', epoch, reports, collapse, evaluationMs: Date.now() - started });
@@ -139,7 +165,11 @@ export async function trainRun({ stored, folder, reporter, stop, resume }: Train
       stopped = stop.requested;
     }
     if (stopped) {
-      reporter.report({ type: 'log', level: 'info', message: `stopping (${stop.reason ?? 'requested'}): checkpoint of epoch ${epoch} kept; continue with --resume ${folder.path}` });
+      reporter.report({
+        type: 'log',
+        level: 'info',
+        message: `stopping (${stop.reason ?? 'requested'}): checkpoint of epoch ${epoch} kept; continue with --resume ${folder.path}`,
+      });
     }
     writeJsonAtomically(folder.summaryPath, {
       runId: folder.runId,
@@ -189,7 +219,9 @@ async function trainEpoch({ splits, stats, model, method, plan, optimizer, epoch
   }
   const stepsPerEpoch = Math.ceil(train.count / config.batchSize);
   // A classifier-only stage trains W and b on a body in inference mode (batch norm frozen).
-  const variables = plan.classifierOnly ? [model.classifier.weights, model.classifier.bias].filter((variable) => variable.trainable) : model.trainableVariables;
+  const variables = plan.classifierOnly
+    ? [model.classifier.weights, model.classifier.bias].filter((variable) => variable.trainable)
+    : model.trainableVariables;
   let lossSum = 0;
   let correct = 0;
   let seen = 0;
@@ -208,15 +240,22 @@ async function trainEpoch({ splits, stats, model, method, plan, optimizer, epoch
       random,
     });
     const labelValues = Int32Array.from(indices, (index) => train.labels[index] ?? 0);
+    const targetRows = splits.multiLabel === undefined ? undefined : multiHotRows(splits.multiLabel.train, indices);
     let batchCorrect = 0;
     const loss = tf.tidy(() => {
       const x = tf.tensor4d(pixels, [indices.length, train.height, train.width, train.channels]);
       const labels = tf.tensor1d(labelValues, 'int32');
       const oneHot = tf.oneHot(labels, classCount).toFloat() as tf.Tensor2D;
+      const multiHot = targetRows === undefined ? undefined : tf.tensor2d(targetRows, [indices.length, classCount]);
       return optimizer.minimize(() => {
         const { features, logits } = model.forward(x, !plan.classifierOnly);
-        batchCorrect = tf.sum(tf.equal(tf.argMax(logits, 1), labels)).dataSync()[0] ?? 0;
-        return method.loss({ features, logits, labels, oneHot, epoch, model });
+        // Multi-label: a sample counts as right when every label is (exact match at σ(z) > 0.5, i.e. z > 0).
+        const right =
+          multiHot === undefined
+            ? tf.equal(tf.argMax(logits, 1), labels)
+            : tf.all(tf.equal(tf.greater(logits, 0), tf.cast(multiHot, 'bool')), 1);
+        batchCorrect = tf.sum(tf.cast(right, 'int32')).dataSync()[0] ?? 0;
+        return method.loss({ features, logits, labels, oneHot, epoch, model, ...(multiHot === undefined ? {} : { multiHot }) });
       }, variables);
     });
     method.afterStep?.(model);
@@ -235,36 +274,71 @@ async function trainEpoch({ splits, stats, model, method, plan, optimizer, epoch
   };
 }
 
+/** Rows of the multi-hot label matrix, as float32 targets (N × C). */
+function multiHotRows(labels: LabelMatrix, indices: ArrayLike<number>): Float32Array {
+  const C = labels.classCount;
+  const rows = new Float32Array(indices.length * C);
+  for (let i = 0; i < indices.length; i++) {
+    const row = indices[i] as number;
+    for (let c = 0; c < C; c++) rows[i * C + c] = labels.values[row * C + c] as number;
+  }
+  return rows;
+}
+
+interface SplitPredictions {
+  split: Split;
+  logits: Float32Array;
+  labels: LabelMatrix;
+}
+
 /**
  * Every metric on each configured split; the test split's nearest-centre rule uses the training class means. A method
  * may replace the classifier that predicts (post-hoc adjustment, auxiliary rows masked): the metrics then use it, and
- * predictions are recomputed from it.
+ * predictions are recomputed from it. Multi-label runs: NC metrics on the single-label samples, plus the multi-label
+ * part of the report, and the logits to save (multiLabelEvaluation.ts).
  */
-function evaluate(splits: TrainingData, stats: ChannelStatistics | undefined, model: ClassifierModel, method: TrainingMethod, stored: StoredRunConfig, epoch: number): EvaluationReport[] {
+function evaluate(
+  splits: TrainingData,
+  stats: ChannelStatistics | undefined,
+  model: ClassifierModel,
+  method: TrainingMethod,
+  stored: StoredRunConfig,
+  epoch: number,
+): { reports: EvaluationReport[]; predictions: SplitPredictions[] } {
   const { config } = stored;
   const classifier = method.evaluationClassifier ? method.evaluationClassifier(model.classifierWeights()) : model.classifierWeights();
   const reports: EvaluationReport[] = [];
+  const predictions: SplitPredictions[] = [];
   let trainGeometry: ClassMeanGeometry | undefined;
   const order = [...config.evaluation.splits].sort((a, b) => (a === 'train' ? -1 : b === 'train' ? 1 : 0));
   for (const split of order) {
     const dataset = split === 'train' ? splits.evaluationTrain : splits.test;
-    const collected = collectFeatures(model, dataset, stats);
+    const multiHot = splits.multiLabel === undefined ? undefined : split === 'train' ? splits.multiLabel.train : splits.multiLabel.test;
+    // A multi-label split without labels (no labels.testPath) cannot be scored; the schema requires them when listed.
+    if (splits.multiLabel !== undefined && multiHot === undefined) continue;
+    const collected = collectFeatures(model, dataset, stats, { logits: multiHot !== undefined });
+    const samples = multiHot === undefined ? collected : singleLabelSamples(collected, multiHot);
     const { report, geometry } = evaluateNeuralCollapse({
       epoch,
       split,
-      features: collected.features,
-      labels: collected.labels,
-      featureDim: collected.featureDim,
+      features: samples.features,
+      labels: samples.labels,
+      featureDim: samples.featureDim,
       classifier,
       trainCounts: splits.trainCounts,
       metrics: config.metrics,
-      ...(method.evaluationClassifier ? {} : { predictions: collected.predictions }),
+      ...(method.evaluationClassifier ? {} : { predictions: samples.predictions }),
       ...(trainGeometry === undefined ? {} : { trainGeometry }),
     });
     if (split === 'train') trainGeometry = geometry;
-    reports.push(report);
+    if (multiHot === undefined || splits.multiLabel === undefined || collected.logits === undefined) {
+      reports.push(report);
+      continue;
+    }
+    reports.push(addMultiLabelPart(report, collected, multiHot, splits.multiLabel.train, config.metrics.maxHeatmapClasses));
+    predictions.push({ split, logits: collected.logits, labels: multiHot });
   }
-  return reports;
+  return { reports, predictions };
 }
 
 function yieldToEventLoop(): Promise<void> {

@@ -7,6 +7,7 @@ import type { UiChoices } from '../../protocol/dashboard';
 import type { ClassBarsView } from '../model/classBars';
 import { formatCount, formatPercent } from '../format';
 import { Chart } from './chartSetup';
+import { headToTailScales, trainCountLegend, trainCountLine } from './headToTailBars';
 import { ChartCard } from './chartCard';
 import type { CardOptions } from './chartCard';
 import { element, setAttribute, setText } from './elements';
@@ -153,14 +154,7 @@ export class ClassBarsCard {
         marker: 'hatched-bar',
         hidden: false,
       },
-      {
-        key: 'count',
-        label: 'training count n_c (log, right axis)',
-        color: theme.colors.foreground,
-        dash: 'dotted',
-        marker: 'circle',
-        hidden: false,
-      },
+      trainCountLegend(theme, 'training count n_c (log, right axis)'),
     ]);
 
     this.card.whenVisible(() => this.draw(view, theme));
@@ -186,23 +180,19 @@ export class ClassBarsCard {
       minBarLength: flagged ? 2 : 0,
       order: 2,
     });
-    const countData = {
-      type: 'line' as const,
-      label: 'training count',
-      data: view.bars.map((bar) => bar.trainCount),
-      yAxisID: 'yCount',
-      borderColor: withAlpha(theme.foreground, 0.7),
-      backgroundColor: theme.foreground,
-      borderWidth: 1.25,
-      borderDash: [2, 3],
-      pointRadius: view.bars.length > 60 ? 0 : 2,
-      order: 1,
-    };
     const labels = view.bars.map((bar) => (bar.flaggedClasses.length > 0 ? `⚠ ${bar.label}` : bar.label));
     const options = this.options(view, theme, hatch);
     const data = {
       labels,
-      datasets: [bars(false, 'recall'), bars(true, 'recall (flagged)'), countData as unknown as ChartDataset<'bar', (number | null)[]>],
+      datasets: [
+        bars(false, 'recall'),
+        bars(true, 'recall (flagged)'),
+        trainCountLine(
+          theme,
+          view.bars.map((bar) => bar.trainCount),
+          'training count',
+        ),
+      ],
     };
     if (this.chart === undefined) {
       this.chart = new Chart<'bar', (number | null)[], string>(this.card.canvas, {
@@ -223,33 +213,11 @@ export class ClassBarsCard {
       animation: false,
       layout: { padding: { top: 22 } },
       interaction: { mode: 'index', intersect: false },
-      scales: {
-        x: {
-          type: 'category',
-          ticks: { color: theme.muted, autoSkip: true, maxRotation: 60, minRotation: 0, font: { size: Math.max(9, theme.fontSize - 3) } },
-          grid: { display: false },
-          title: {
-            display: true,
-            text: view.binSize > 1 ? 'bins of classes, head → tail (rank by training count)' : 'class, head → tail',
-            color: theme.muted,
-          },
-        },
-        y: {
-          type: 'linear',
-          min: 0,
-          max: 1,
-          title: { display: true, text: `recall · ${view.split}`, color: theme.muted },
-          ticks: { color: theme.muted, callback: (value) => formatPercent(Number(value)), maxTicksLimit: 6 },
-          grid: { color: theme.grid },
-        },
-        yCount: {
-          type: 'logarithmic',
-          position: 'right',
-          title: { display: true, text: 'training count n_c', color: theme.muted },
-          ticks: { color: theme.muted, callback: (value) => formatCount(Number(value)), maxTicksLimit: 6 },
-          grid: { drawOnChartArea: false },
-        },
-      },
+      scales: headToTailScales(theme, {
+        x: view.binSize > 1 ? 'bins of classes, head → tail (rank by training count)' : 'class, head → tail',
+        y: `recall · ${view.split}`,
+        count: 'training count n_c',
+      }),
       plugins: {
         legend: { display: false },
         tooltip: {

@@ -10,6 +10,7 @@ import type { CardOptions } from './chartCard';
 import { ClassBarsCard } from './classBarsCard';
 import { element, setAttribute, setText } from './elements';
 import { HeatmapCard } from './heatmapCard';
+import { LabelScoresCard } from './labelScoresCard';
 import { swatch } from './legend';
 import { LineChartCard } from './lineChartCard';
 import { NormsCard } from './normsCard';
@@ -39,6 +40,7 @@ export class DashboardRenderer {
   private readonly heatmapCards = new Map<string, HeatmapCard>();
   private classBars: ClassBarsCard | undefined;
   private norms: NormsCard | undefined;
+  private labelScores: LabelScoresCard | undefined;
   private readonly cardOptions: CardOptions;
   private theme: Theme | undefined;
   private cardsSignature = '';
@@ -214,7 +216,15 @@ export class DashboardRenderer {
       }
       return { card, heatmap };
     });
-    syncChildren(this.detailGrid, [this.classBars.card.root, ...heatmaps.map(({ card }) => card.card.root), this.norms.card.root]);
+    // Multi-label runs: per-label scores first, above the single-label views.
+    const labelScores = detail.labelScores === null ? undefined : (this.labelScores ??= new LabelScoresCard(this.cardOptions));
+    syncChildren(this.detailGrid, [
+      ...(labelScores === undefined ? [] : [labelScores.card.root]),
+      this.classBars.card.root,
+      ...heatmaps.map(({ card }) => card.card.root),
+      this.norms.card.root,
+    ]);
+    if (labelScores !== undefined && detail.labelScores !== null) labelScores.update(detail.labelScores, theme);
     this.classBars.update(detail.classBars, theme);
     for (const { card, heatmap } of heatmaps) card.update(heatmap, theme);
     this.norms.update(detail.norms, theme);

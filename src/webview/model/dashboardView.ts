@@ -9,6 +9,8 @@ import type { CollapseBannerView } from './collapseBanner';
 import { cosineHeatmaps } from './cosineHeatmap';
 import type { HeatmapView } from './cosineHeatmap';
 import { compareLineCharts, RUN_COLORS, RUN_MARKERS, runLineCharts } from './lineCharts';
+import { labelScoresView, multiLabelCard, multiLabelLineCharts } from './multiLabel';
+import type { LabelScoresView } from './multiLabel';
 import { normsView } from './normScatter';
 import type { NormsView } from './normScatter';
 import { summaryCards } from './summaryCards';
@@ -39,6 +41,8 @@ export interface DetailView {
   norms: NormsView;
   banner: CollapseBannerView | null;
   diagnostics: string[];
+  /** Multi-label runs only: per-label recall and precision, head → tail. */
+  labelScores: LabelScoresView | null;
 }
 
 export interface DashboardView {
@@ -117,6 +121,7 @@ export function dashboardView(state: DashboardState, cache: DetailCache = new De
   }
   const detail = cache.detail(run, split, state.ui.classLayout);
   const epoch = run.epochs.at(-1)?.epoch ?? run.info?.startEpoch ?? 0;
+  const labelCard = detail === null ? null : multiLabelCard(detail.report);
   return {
     ...base,
     header: {
@@ -125,8 +130,8 @@ export function dashboardView(state: DashboardState, cache: DetailCache = new De
       statusText: `${STATUS_TEXT[run.status]}${run.info ? ` · epoch ${epoch} of ${run.info.totalEpochs}` : ''}`,
       meta: runMeta(run),
     },
-    cards: summaryCards(run, detail?.report ?? null, run.latest?.collapse ?? null),
-    lineCharts: runLineCharts(run, split),
+    cards: [...summaryCards(run, detail?.report ?? null, run.latest?.collapse ?? null), ...(labelCard === null ? [] : [labelCard])],
+    lineCharts: [...runLineCharts(run, split), ...multiLabelLineCharts(run, split)],
     detail,
     compare: [],
   };
@@ -181,6 +186,7 @@ export class DetailCache {
       norms: normsView(report, flagged, names),
       banner: collapseBanner(latest.collapse, names),
       diagnostics: report.diagnostics,
+      labelScores: labelScoresView(report, names),
     };
     this.key = { latest, split, layout, names };
     return this.value;

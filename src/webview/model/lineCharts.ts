@@ -8,16 +8,16 @@ import type { RunState } from '../state';
 import { formatMetric, formatPercent } from '../format';
 import type { AxisView, ColorToken, Dash, LineChartView, Marker, Point, ReferenceLine, SeriesView } from './types';
 
-type Extract = (scalars: SplitScalars) => number | null;
+export type Extract = (scalars: SplitScalars) => number | null;
 
 /**
  * Where a line's values come from: one split's report, the classifier rows (the same W in every split's report, so
  * whichever split is there), or the per-epoch training log.
  */
-type Source =
+export type Source =
   { kind: 'split'; split: Split | 'chosen' } | { kind: 'classifier' } | { kind: 'epochs'; extract: (epoch: EpochPoint) => number };
 
-interface LineSpec {
+export interface LineSpec {
   key: string;
   label: string;
   extract: Extract;
@@ -28,7 +28,7 @@ interface LineSpec {
   axis?: 'y' | 'y2';
 }
 
-interface ChartSpec {
+export interface ChartSpec {
   id: ChartId;
   title: string;
   description: string;
@@ -42,19 +42,19 @@ interface ChartSpec {
 
 const TRAIN: Source = { kind: 'split', split: 'train' };
 const TEST: Source = { kind: 'split', split: 'test' };
-const CHOSEN: Source = { kind: 'split', split: 'chosen' };
+export const CHOSEN: Source = { kind: 'split', split: 'chosen' };
 const CLASSIFIER: Source = { kind: 'classifier' };
 const never: Extract = () => null;
 
 /** Train solid with circles, test dashed with triangles, in two colours: the split reads without colour. */
-function bySplit(key: string, label: string, extract: Extract): LineSpec[] {
+export function bySplit(key: string, label: string, extract: Extract): LineSpec[] {
   return [
     { key: `${key}-train`, label: `${label}train`, extract, source: TRAIN, color: 'blue', dash: 'solid', marker: 'circle' },
     { key: `${key}-test`, label: `${label}test`, extract, source: TEST, color: 'orange', dash: 'dashed', marker: 'triangle' },
   ];
 }
 
-const linear = (title: string, percent = false): AxisView => ({ title, scale: 'linear', percent });
+export const linear = (title: string, percent = false): AxisView => ({ title, scale: 'linear', percent });
 
 const etfReference = (runs: readonly RunState[]): ReferenceLine[] => {
   const values = new Set<number>();
@@ -415,7 +415,12 @@ function pointsOf(run: RunState, source: Source, extract: Extract, chosen: Split
 }
 
 export function runLineCharts(run: RunState, chosen: Split): LineChartView[] {
-  return CHARTS.map((spec) => {
+  return lineChartsFor(CHARTS, run, chosen);
+}
+
+/** The charts of `specs` for one run (train solid, test dashed, or the chosen split). */
+export function lineChartsFor(specs: readonly ChartSpec[], run: RunState, chosen: Split): LineChartView[] {
+  return specs.map((spec) => {
     const series: SeriesView[] = spec.lines.map((line) => ({
       key: line.key,
       label: line.label,

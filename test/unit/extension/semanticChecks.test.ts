@@ -83,3 +83,18 @@ test('method-specific checks: cRT stage length, granularity auxiliary classes an
   const fine = check('{ "dataset": { "name": "synthetic", "classes": 10 }, "model": { "featureDim": 7 }, "method": { "name": "granularity", "auxiliaryClasses": [8, 9] } }');
   assert.deepEqual(codes(fine), []);
 });
+
+test('the pytorch engine: a tfjs-only method is an error with a fix back to the tfjs engine; a tfjs backend is a warning', () => {
+  const method = check('{ "dataset": { "name": "synthetic" }, "engine": "pytorch", "method": { "name": "allnc" } }');
+  const issue = method.find((candidate) => candidate.code === 'engine-method');
+  assert.ok(issue, JSON.stringify(method));
+  assert.equal(issue.severity, 'error');
+  assert.deepEqual(issue.path, ['method', 'name']);
+  assert.deepEqual(issue.fixes[0], { kind: 'replaceValue', title: 'Run this config with the tfjs engine', path: ['engine'], value: 'tfjs' });
+  assert.deepEqual(codes(check('{ "dataset": { "name": "synthetic" }, "engine": "pytorch", "method": { "name": "ldam-drw" } }')), []);
+  assert.deepEqual(codes(check('{ "dataset": { "name": "synthetic" }, "method": { "name": "allnc" } }')), [], 'the tfjs engine has every method');
+  const backend = check('{ "dataset": { "name": "synthetic" }, "engine": "pytorch", "backend": "wasm" }');
+  assert.deepEqual(codes(backend), ['engine-backend']);
+  assert.equal(backend[0]?.severity, 'warning');
+  assert.deepEqual(codes(check('{ "dataset": { "name": "synthetic" }, "engine": "pytorch", "backend": "cpu" }')), []);
+});

@@ -1,6 +1,6 @@
 /**
  * Multi-label mode: label files, S = YᵀY/N and Σ_Y = S − ppᵀ, κ_m on label matrices with a known spectrum, the
- * single-label bound, BCE and per-label scores by hand, the prototype check, the generator, and a short training.
+ * single-label bound, BCE and per-label scores by hand, the prototype check, the generator, and the report part.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -9,10 +9,8 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { generateSyntheticDataset } from '../../../src/trainer/data';
-import { buildModel } from '../../../src/trainer/models/createModel';
 import {
   binaryCrossEntropy,
-  evaluateMultiLabel,
   generateMultiLabelDataset,
   labelMatrixFromSets,
   labelStatistics,
@@ -20,7 +18,8 @@ import {
   loadLabelFile,
   perLabelScores,
   prototypeCheck,
-  trainMultiLabel,
+  multiLabelReport,
+  singleLabelRows,
 } from '../../../src/trainer/methods/multiLabel';
 
 before(async () => {
@@ -174,27 +173,67 @@ describe('multi-label generator and training', () => {
     );
   });
 
-  it('trains a model with BCE (loss falls) and evaluates per-label scores, κ_m and the prototype check', () => {
-    const data = generateMultiLabelDataset(source, { samples: 400, imbalanceFactor: 5, pairProbability: 0.4, correlation: 0.8, seed: 2 });
-    const model = buildModel({ architecture: 'mlp', inputShape: [8, 8, 1], numClasses: 4, featureDim: 16, hiddenUnits: [32] }, 0);
-    const losses = trainMultiLabel({
-      model,
-      images: data.images,
-      labels: data.labels,
-      epochs: 4,
-      batchSize: 32,
-      learningRate: 0.01,
-      seed: 0,
-    });
-    assert.equal(losses.length, 4);
-    assert.ok((losses[3] as number) < (losses[0] as number), `losses ${losses.join(', ')}`);
-    const evaluation = evaluateMultiLabel(model, data.images, data.labels);
-    assert.equal(evaluation.scores.recall.length, 4);
-    for (const value of [...evaluation.scores.recall, ...evaluation.scores.precision])
-      assert.ok(value === null || (value >= 0 && value <= 1));
-    assert.equal(evaluation.statistics.kappaM, labelStatistics(data.labels).kappaM);
-    assert.ok(evaluation.prototypes.sets.length > 0);
-    assert.ok(evaluation.prototypes.weightedCloserFraction !== null);
-    model.dispose();
+  it('draws primary labels from given weights, never from a weight of 0, and a named stream is independent', () => {
+    const weights = [6, 3, 1, 0];
+    const options = { samples: 4000, primaryWeights: weights, pairProbability: 0, correlation: 0, seed: 3 };
+    const stats = labelStatistics(generateMultiLabelDataset(source, { ...options, stream: 'train' }).labels);
+    // Without second labels, p_c estimates weight_c / Σ weights; 4000 draws: standard error ≤ 0.008.
+    weights.forEach((weight, c) => near(stats.frequencies[c] as number, weight / 10, 0.03, `p_${c}`));
+    assert.equal(stats.frequencies[3], 0);
+    const train = generateMultiLabelDataset(source, { ...options, samples: 50, stream: 'train' }).labels.values;
+    const test = generateMultiLabelDataset(source, { ...options, samples: 50, stream: 'test' }).labels.values;
+    assert.notDeepEqual(train, test);
+    assert.throws(() => generateMultiLabelDataset(source, { ...options, primaryWeights: [1, 1] }), /2 primary-label weights for 4 classes/);
+  });
+});
+
+describe('the multi-label report', () => {
+  // Y rows {0}, {0}, {1}, {0, 1}; predictions (logit > 0) {0}, {}, {1}, {0, 1}.
+  const labels = labelMatrixFromSets([[0], [0], [1], [0, 1]], ['a', 'b']);
+  const logits = [2, -1, -1, -1, -3, 0.5, 1, 1];
+  const features = [1, 0, 1, 0, 0, 1, 0.75, 0.25];
+
+  it('scores, counts, S, Σ_Y and κ_m of Y and of the predictions, by hand', () => {
+    const part = multiLabelReport({ logits, features, featureDim: 2, labels, trainFrequencies: [0.75, 0.25], maxMatrixClasses: 2 });
+    assert.equal(part.threshold, 0.5);
+    assert.deepEqual([part.sampleCount, part.unlabelledCount, part.singleLabelCount, part.multiLabelCount], [4, 0, 3, 1]);
+    assert.deepEqual(part.labelCounts, [3, 2]);
+    // Label a: in rows 0, 1, 3, predicted in 0 and 3. Label b: in rows 2, 3, predicted in 2 and 3.
+    assert.deepEqual(part.recallPerLabel, [2 / 3, 1]);
+    assert.deepEqual(part.precisionPerLabel, [1, 1]);
+    near(part.macroRecall as number, 5 / 6, 1e-12);
+    assert.equal(part.exactMatch, 3 / 4);
+    // p = (3/4, 1/2); S = [[3/4, 1/4], [1/4, 1/2]]; Σ_Y = [[3/16, −1/8], [−1/8, 1/4]]: eigenvalues (7 ± √17)/32.
+    assert.deepEqual(part.labelStatistics.frequencies, [0.75, 0.5]);
+    assert.deepEqual(part.labelStatistics.secondMoment, [
+      [0.75, 0.25],
+      [0.25, 0.5],
+    ]);
+    const covariance = part.labelStatistics.centredCovariance ?? [];
+    [3 / 16, -1 / 8, -1 / 8, 1 / 4].forEach((value, k) => near(covariance[Math.floor(k / 2)]?.[k % 2] as number, value, 1e-12, `Σ[${k}]`));
+    near(part.labelStatistics.kappaM as number, (7 - Math.sqrt(17)) / 32, 1e-12);
+    near(part.labelStatistics.labelsPerSample, 5 / 4, 1e-12);
+    // Ŷ rows (1,0), (0,0), (0,1), (1,1): p̂ = (½, ½), Σ_Ŷ = ¼ I.
+    near(part.predictedKappaM as number, 0.25, 1e-12);
+  });
+
+  it('runs the prototype check with the training frequencies and leaves the matrices out past the cap', () => {
+    const part = multiLabelReport({ logits, features, featureDim: 2, labels, trainFrequencies: [0.75, 0.25], maxMatrixClasses: 1 });
+    assert.equal(part.labelStatistics.secondMoment, null);
+    assert.equal(part.labelStatistics.centredCovariance, null);
+    // μ_a = (1, 0), μ_b = (0, 1); the {a, b} sample sits at the weighted synthesis (¾, ¼), √0.125 from the uniform one.
+    assert.equal(part.prototypes.weights, 'training label frequencies');
+    assert.equal(part.prototypes.setCount, 1);
+    assert.equal(part.prototypes.checkedSampleCount, 1);
+    near(part.prototypes.meanWeightedError as number, 0, 1e-12);
+    near(part.prototypes.meanUniformError as number, Math.sqrt(0.125) / Math.sqrt(0.625), 1e-12);
+    assert.equal(part.prototypes.weightedCloserFraction, 1);
+    assert.deepEqual(part.prototypes.largestSets[0]?.labels, [0, 1]);
+  });
+
+  it('selects the single-label rows for the NC metrics', () => {
+    const rows = singleLabelRows(labelMatrixFromSets([[1], [], [0, 2], [2], [0]], ['a', 'b', 'c']));
+    assert.deepEqual(Array.from(rows.rows), [0, 3, 4]);
+    assert.deepEqual(Array.from(rows.labels), [1, 2, 0]);
   });
 });
