@@ -5,6 +5,9 @@
 export const STARTER_CONFIG = `{
   // Display name in the Runs view and the dashboard.
   "name": "my-long-tail-run",
+  // "tfjs": the bundled TensorFlow.js trainer. "pytorch": python -m ncmonitor.train, on CUDA when available
+  // (needs PyTorch; Python from the setting ncMonitor.python.interpreterPath or the Python extension).
+  "engine": "tfjs",
   "dataset": {
     // "synthetic" needs no files. For real data: "fashion-mnist" (Debian: apt-get install dataset-fashion-mnist),
     // "mnist", "cifar10", "cifar100" or "image-folder", with "path" pointing at the files.
