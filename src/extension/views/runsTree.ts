@@ -20,7 +20,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Run>, vscode.Di
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly store: RunStore) {
-    this.subscriptions = [store.onDidChange(() => this.changed.fire(undefined)), store.onDidChangeSelection(() => this.changed.fire(undefined))];
+    this.subscriptions = [
+      store.onDidChange(() => this.changed.fire(undefined)),
+      store.onDidChangeSelection(() => this.changed.fire(undefined)),
+    ];
   }
 
   getChildren(element?: Run): Run[] {
@@ -32,11 +35,17 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Run>, vscode.Di
     item.id = run.id;
     const progress = run.totalEpochs === undefined ? '' : `epoch ${run.currentEpoch}/${run.totalEpochs}`;
     const flagged = run.latestEvaluation?.collapse.active === true;
-    item.description = [run.status, progress, formatDuration(run.durationMs), flagged ? '⚠ collapse' : ''].filter(Boolean).join(' · ');
-    item.iconPath = flagged && run.isLive ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : STATUS_ICONS[run.status];
+    // An attached run waits for the user's script, not for a trainer the extension started.
+    const status = run.attached && run.status === 'starting' ? 'waiting for the script' : run.status;
+    item.description = [status, progress, formatDuration(run.durationMs), flagged ? '⚠ collapse' : '', run.attached ? 'attached' : '']
+      .filter(Boolean)
+      .join(' · ');
+    item.iconPath =
+      flagged && run.isLive ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : STATUS_ICONS[run.status];
     const started = run.started;
     const lines = [
-      `**${run.name}** — ${run.status}${this.store.selected?.id === run.id ? ' (selected)' : ''}`,
+      `**${run.name}** — ${status}${this.store.selected?.id === run.id ? ' (selected)' : ''}`,
+      run.attached ? 'Reported by your own script (Attach External Run)' : undefined,
       started ? `Dataset: ${started.dataset.source}` : undefined,
       started ? `Method: ${String((started.config.method as { name?: string } | undefined)?.name ?? '?')}` : undefined,
       started ? `Backend: ${started.backend.name}` : undefined,

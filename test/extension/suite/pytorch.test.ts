@@ -7,6 +7,7 @@ import type { Run } from '../../../src/extension/runs/run';
 import type { AttachedRun } from '../../../src/extension/runs/attachedRun';
 import { attachSnippet } from '../../../src/extension/runs/attachSnippet';
 import { RunStore } from '../../../src/extension/runs/runStore';
+import { RunsTreeProvider } from '../../../src/extension/views/runsTree';
 import { activateExtension, waitFor, waitForRun, workspaceFile } from './support';
 
 /** The interpreter the outer test found (test/support/python.ts): one that imports torch, in CI /usr/bin/python3. */
@@ -76,11 +77,15 @@ suite('PyTorch: the engine and attached scripts report into the same views', () 
     assert.ok(attached, 'the command returns the attached run');
     assert.equal(api.store.get(attached.runId), attached.run, 'the attached run is listed before the script connects');
     assert.equal(attached.run.status, 'starting');
+    const runsView = new RunsTreeProvider(api.store);
+    assert.match(String(runsView.getTreeItem(attached.run).description), /^waiting for the script · .*attached$/);
 
     const script = await runPython(`${attachSnippet(attached)}\n${SCRIPT_BODY}`);
     assert.equal(script.code, 0, script.output);
     await waitForRun(attached.run, (run) => run.ended !== undefined, 'the attached run to end');
     assert.equal(attached.run.status, 'completed');
+    assert.match(String(runsView.getTreeItem(attached.run).description), /^completed · epoch 2\/2 · .*attached$/);
+    runsView.dispose();
     assert.deepEqual(
       attached.run.epochs.map((epoch) => epoch.epoch),
       [1, 2],

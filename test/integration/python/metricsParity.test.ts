@@ -18,24 +18,9 @@ import { evaluateNeuralCollapse, CollapseTracker } from '../../../src/trainer/me
 import type { EvaluationMetricsConfig } from '../../../src/trainer/metrics';
 import { findPython, pythonEnv, torchSkipReason } from '../../support/python';
 import { ensureTrainerBuilt, temporaryFolder, TRAINER } from '../../support/trainerProcess';
+import { SeededRandom } from '../../../src/trainer/random';
 
 const skip = torchSkipReason();
-
-/** mulberry32: a small seeded generator, so that every run tests the same inputs. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(uniform: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
 
 interface Shape {
   seed: number;
@@ -63,7 +48,8 @@ interface Arrays {
 
 /** Class means + Gaussian noise; W correlated with the class means so that accuracy, NC3 and NC4 are not trivial. */
 function generate(shape: Shape): Arrays {
-  const gauss = normal(random(shape.seed));
+  const random = new SeededRandom(shape.seed);
+  const gauss = () => random.normal();
   const C = shape.counts.length;
   const d = shape.featureDim;
   const means = Float64Array.from({ length: C * d }, () => shape.separation * gauss());
@@ -325,7 +311,8 @@ test('Python reports equal trainer analyze and the in-process TypeScript metrics
 
 /** Evaluations with random tail cosines and recalls, fed to the TypeScript tracker; the Python one gets the same. */
 function trackerSequence(): { request: unknown; expected: CollapseFlag[] } {
-  const uniform = random(11);
+  const random = new SeededRandom(11);
+  const uniform = () => random.nextFloat();
   const metrics = { collapseCosine: 0.55, collapseRecall: 0.1 };
   const classNames = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
   const tailClasses = [5, 6, 7, 8, 9];
