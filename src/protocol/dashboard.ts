@@ -117,6 +117,8 @@ export const runSnapshotSchema = z.object({
   runId,
   name: z.string(),
   status: z.enum(RUN_STATUSES),
+  /** Fed by the user's own script (Attach External Run) rather than a trainer the extension started. */
+  attached: z.boolean().optional(),
   /** Null until the trainer's `run/didStart` arrived. */
   info: runInfoSchema.nullable(),
   epochs: z.array(epochPointSchema),

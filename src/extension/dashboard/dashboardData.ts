@@ -20,7 +20,8 @@ import type {
 } from '../../protocol/dashboard';
 
 /** What the dashboard reads of a Run. */
-export type RunData = Pick<Run, 'id' | 'name' | 'status' | 'started' | 'epochs' | 'evaluations' | 'ended' | 'errorTail'>;
+export type RunData = Pick<Run, 'id' | 'name' | 'status' | 'started' | 'epochs' | 'evaluations' | 'ended' | 'errorTail'> &
+  Partial<Pick<Run, 'attached'>>;
 
 /** How much of a run a panel has already been sent: indices into `run.epochs` and `run.evaluations`. */
 export interface SentCursor {
@@ -124,6 +125,7 @@ export function runSnapshot(run: RunData, withLatest: boolean): RunSnapshot {
     runId: run.id,
     name: run.name,
     status: run.status,
+    ...(run.attached === true ? { attached: true } : {}),
     info: run.started === undefined ? null : runInfo(run.started),
     epochs: run.epochs.map(epochPoint),
     evaluations: run.evaluations.map(evaluationPoint),

@@ -139,7 +139,8 @@ export function dashboardView(state: DashboardState, cache: DetailCache = new De
 
 function runMeta(run: RunState): string[] {
   const info = run.info;
-  if (info === null) return ['waiting for the trainer to start'];
+  if (info === null)
+    return [run.attached === true ? 'waiting for your script to connect (Attach External Run)' : 'waiting for the trainer to start'];
   const counts = info.trainCounts;
   const imbalance = counts.length > 0 ? Math.max(...counts) / Math.max(1, Math.min(...counts)) : 1;
   return [

@@ -166,3 +166,14 @@ test('listNames and formats', () => {
   assert.equal(formatMetric(0.000012), '1.20e-5');
   assert.equal(formatPercent(0.5), '50.0%');
 });
+
+test('before run/didStart the header says what the run waits for: the trainer, or the attached script', () => {
+  const waiting = (attached: boolean): RunData => ({
+    ...fixtureRun({}, 0),
+    started: undefined,
+    status: 'starting',
+    ...(attached ? { attached } : {}),
+  });
+  assert.deepEqual(dashboardView(stateOf('run', waiting(false))).header.meta, ['waiting for the trainer to start']);
+  assert.deepEqual(dashboardView(stateOf('run', waiting(true))).header.meta, ['waiting for your script to connect (Attach External Run)']);
+});
