@@ -2,14 +2,18 @@
 epoch and by how much, ported from src/trainer/metrics/collapseTracker.ts (same rules, same message).
 
 Which report feeds it: as in the TypeScript trainer, the TEST report of each evaluation when the test split is
-evaluated (its recall is the one that falls under minority collapse), else the first report (train). ``update`` takes
-the list of reports of one evaluation and picks it; a single report dict is accepted too.
+evaluated (its recall is the one that falls under minority collapse), else the first report (train); when both splits
+are there, the train report's per-class recall is read beside it (the fitted-class rule below). ``update`` takes the
+list of reports of one evaluation and picks them; a single report dict is accepted too (it may carry
+``trainRecallPerClass``).
 
 A tail class is flagged at an evaluation when
 - its classifier row's mean cosine to the other tail rows exceeds ``collapseCosine`` (the rows converge to one
   direction, Fang et al. 2021), or
-- its recall has FALLEN to or below ``collapseRecall`` after being above it at an earlier evaluation: a class never
-  recognised is not yet learned rather than collapsed (early in training every tail class has recall 0).
+- its recall is at or below ``collapseRecall`` and either it has FALLEN there after being above it at an earlier
+  evaluation, or the class is fitted on the training split (train recall >= FITTED_TRAIN_RECALL) yet not recognised on
+  test: the tail that dies silently. A class that is neither is not yet learned rather than collapsed (early in
+  training every tail class has recall 0 on both splits).
 Its onset is the first epoch of its current uninterrupted flagged streak: a class that recovers and collapses again gets
 a new onset.
 """
@@ -22,6 +26,8 @@ from .config import metrics_config as complete_metrics_config
 from .jsformat import to_fixed
 
 LISTED_CLASSES = 10
+#: Train recall from which a class counts as fitted (collapseTracker.ts: FITTED_TRAIN_RECALL).
+FITTED_TRAIN_RECALL = 0.5
 
 
 def inactive_collapse_flag(cosine: float, recall: float) -> Dict[str, Any]:
@@ -57,6 +63,7 @@ class CollapseTracker:
         self.class_names = list(class_names) if class_names is not None else None
         self._onsets: Dict[int, int] = {}
         self._peak_recall: Dict[int, float] = {}
+        self._fitted_train_recall: Dict[int, float] = {}
         self._flag = inactive_collapse_flag(self.cosine_threshold, self.recall_threshold)
 
     @property
@@ -72,6 +79,16 @@ class CollapseTracker:
         reports = list(reports)
         return next((report for report in reports if report.get("split") == "test"), reports[0] if reports else None)
 
+    @staticmethod
+    def train_recall(reports: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]]) -> Optional[Sequence[Optional[float]]]:
+        """The train split's per-class recall when the evaluation has both a test and a train report, else None."""
+        if isinstance(reports, Mapping):
+            return reports.get("trainRecallPerClass")
+        reports = list(reports)
+        train = next((report for report in reports if report.get("split") == "train"), None)
+        has_test = any(report.get("split") == "test" for report in reports)
+        return train.get("recallPerClass") if train is not None and has_test else None
+
     def update(self, reports: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]]) -> Dict[str, Any]:
         """Updates with one evaluation's reports (see the module docstring for which one counts); returns the flag."""
         source = self.recall_source(reports)
@@ -80,13 +97,20 @@ class CollapseTracker:
         epoch = int(source["epoch"])
         indicators = source["minorityCollapse"]
         recall_per_class = source.get("recallPerClass")
+        train_recall_per_class = self.train_recall(reports)
+        self._fitted_train_recall = {}
         flagged: List[Dict[str, Any]] = []
         per_class = indicators["tailClassifierCosinePerClass"]
         for index, c in enumerate(indicators["tailClasses"]):
             cosine = per_class[index] if index < len(per_class) else None
             recall = recall_per_class[c] if recall_per_class is not None and c < len(recall_per_class) else None
             by_cosine = cosine is not None and cosine > self.cosine_threshold
-            by_recall = recall is not None and recall <= self.recall_threshold and self._peak_recall.get(c, 0.0) > self.recall_threshold
+            train_recall = train_recall_per_class[c] if train_recall_per_class is not None and c < len(train_recall_per_class) else None
+            fell = self._peak_recall.get(c, 0.0) > self.recall_threshold
+            fitted = train_recall is not None and train_recall >= FITTED_TRAIN_RECALL
+            by_recall = recall is not None and recall <= self.recall_threshold and (fell or fitted)
+            if by_recall and not fell and train_recall is not None:
+                self._fitted_train_recall[c] = train_recall
             if recall is not None:
                 self._peak_recall[c] = max(self._peak_recall.get(c, 0.0), recall)
             if not by_cosine and not by_recall:
@@ -145,6 +169,8 @@ class CollapseTracker:
                 parts.append(f"cos {_format(cosine)}")
             if recall is not None:
                 parts.append(f"recall {_format(recall)}")
+            if c in self._fitted_train_recall:
+                parts.append(f"train recall {_format(self._fitted_train_recall[c])}")
             listed.append(f"{self._class_name(c)} ({', '.join(parts)})")
         count = len(flag["classes"])
         more = f" and {count - LISTED_CLASSES} more" if count > LISTED_CLASSES else ""

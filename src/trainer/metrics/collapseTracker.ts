@@ -6,14 +6,18 @@
  * - its classifier row's mean cosine to the other tail rows exceeds `collapseCosine` (the rows converge to one
  *   direction, Fang et al. 2021; the mean of these per-class values is the tail classifier cosine, so the config's
  *   "mean pairwise tail cosine > threshold" always flags at least one class), or
- * - its recall has FALLEN to or below `collapseRecall` after being above it at an earlier evaluation (recall from
- *   the report passed in: give the test report when the test split is evaluated). A class that was never recognised
- *   is not yet learned rather than collapsed: early in training every tail class has recall 0, and flagging them all
- *   at epoch 1 would make the flag meaningless. Its geometry (the cosine rule) still flags it.
+ * - its recall is at or below `collapseRecall` (recall from the report passed in: the test report when the test split
+ *   is evaluated) and either it has FALLEN there after being above it at an earlier evaluation, or the network has
+ *   fitted the class on the training split (train recall ≥ FITTED_TRAIN_RECALL) yet does not recognise it on test:
+ *   the tail that dies silently, memorised but never generalised (at R = 500 on Fashion-MNIST such classes stay at
+ *   2–20 % test recall from the first evaluation on, while their rows never fold; see the README's methods table).
+ *   A class that is neither is not yet learned rather than collapsed: early in training every tail class has recall
+ *   0 on both splits, and flagging them all at epoch 1 would make the flag meaningless. Its geometry (the cosine
+ *   rule) still flags it.
  * Its onset is the first epoch of its current uninterrupted flagged streak: a class that recovers and collapses
  * again gets a new onset.
  */
-import type { CollapseFlag, CollapseReason, MinorityCollapseReport } from '../../protocol/metrics';
+import type { CollapseFlag, CollapseReason, EvaluationReport, MinorityCollapseReport } from '../../protocol/metrics';
 
 export interface CollapseThresholds {
   /** `metrics.collapseCosine`. */
@@ -27,14 +31,29 @@ export interface CollapseEvaluation {
   epoch: number;
   minorityCollapse: Pick<MinorityCollapseReport, 'tailClasses' | 'tailClassifierCosine' | 'tailClassifierCosinePerClass' | 'etfCosine'>;
   recallPerClass?: readonly (number | null)[] | null;
+  /** Recall of each class on the training split, when this evaluation also measured it (the fitted-class rule). */
+  trainRecallPerClass?: readonly (number | null)[] | null;
 }
 
 const LISTED_CLASSES = 10;
+/** Train recall from which a class counts as fitted: most of its training samples are classified right. */
+export const FITTED_TRAIN_RECALL = 0.5;
+
+/** What the tracker reads from one evaluation's reports: the test report (else the first), with train recall beside. */
+export function collapseEvaluationOf(reports: readonly EvaluationReport[]): CollapseEvaluation | undefined {
+  const test = reports.find((report) => report.split === 'test');
+  const train = reports.find((report) => report.split === 'train');
+  const source = test ?? reports[0];
+  if (source === undefined) return undefined;
+  return test !== undefined && train !== undefined ? { ...source, trainRecallPerClass: train.recallPerClass } : source;
+}
 
 export class CollapseTracker {
   private readonly onsets = new Map<number, number>();
   /** Best recall each class has reached so far: the recall rule needs a fall from above the threshold. */
   private readonly peakRecall = new Map<number, number>();
+  /** Train recall of the classes flagged by the fitted-class rule at the latest evaluation, for the message. */
+  private fittedTrainRecall = new Map<number, number>();
   private current: CollapseFlag;
 
   constructor(
@@ -52,11 +71,16 @@ export class CollapseTracker {
     const { epoch, minorityCollapse: indicators } = evaluation;
     const { collapseCosine, collapseRecall } = this.thresholds;
     const flagged: { c: number; reason: CollapseReason; cosine: number | null; recall: number | null }[] = [];
+    this.fittedTrainRecall = new Map();
     indicators.tailClasses.forEach((c, index) => {
       const cosine = indicators.tailClassifierCosinePerClass[index] ?? null;
       const recall = evaluation.recallPerClass?.[c] ?? null;
+      const trainRecall = evaluation.trainRecallPerClass?.[c] ?? null;
       const byCosine = cosine !== null && cosine > collapseCosine;
-      const byRecall = recall !== null && recall <= collapseRecall && (this.peakRecall.get(c) ?? 0) > collapseRecall;
+      const fell = (this.peakRecall.get(c) ?? 0) > collapseRecall;
+      const fitted = trainRecall !== null && trainRecall >= FITTED_TRAIN_RECALL;
+      const byRecall = recall !== null && recall <= collapseRecall && (fell || fitted);
+      if (byRecall && !fell && trainRecall !== null) this.fittedTrainRecall.set(c, trainRecall);
       if (recall !== null) this.peakRecall.set(c, Math.max(this.peakRecall.get(c) ?? 0, recall));
       if (!byCosine && !byRecall) return;
       flagged.push({ c, reason: byCosine && byRecall ? 'cosine+recall' : byCosine ? 'cosine' : 'recall', cosine, recall });
@@ -102,10 +126,13 @@ export class CollapseTracker {
       const recall = flag.recalls[i];
       if (cosine !== null && cosine !== undefined) parts.push(`cos ${format(cosine)}`);
       if (recall !== null && recall !== undefined) parts.push(`recall ${format(recall)}`);
+      const trainRecall = this.fittedTrainRecall.get(c);
+      if (trainRecall !== undefined) parts.push(`train recall ${format(trainRecall)}`);
       return `${this.className(c)} (${parts.join(', ')})`;
     });
     const more = flag.classes.length > LISTED_CLASSES ? ` and ${flag.classes.length - LISTED_CLASSES} more` : '';
-    const excess = flag.excess === null ? '' : `, ${flag.excess >= 0 ? '+' : ''}${format(flag.excess)} above the ETF value ${format(flag.etfCosine)}`;
+    const excess =
+      flag.excess === null ? '' : `, ${flag.excess >= 0 ? '+' : ''}${format(flag.excess)} above the ETF value ${format(flag.etfCosine)}`;
     return (
       `Minority collapse since epoch ${flag.onsetEpoch}: ${flag.classes.length} tail class${flag.classes.length === 1 ? '' : 'es'}; ` +
       `tail classifier cosine ${format(flag.tailClassifierCosine)}${excess}. ${listed.join('; ')}${more}`

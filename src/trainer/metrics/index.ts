@@ -218,7 +218,7 @@ export { classMeanGeometry, FLOAT32_EPSILON } from './betweenClass';
 export type { ClassMeanGeometry, Centring } from './betweenClass';
 export { WithinClassPass, argmaxRows } from './withinClassPass';
 export type { Classifier, WithinClassPassOptions } from './withinClassPass';
-export { CollapseTracker, inactiveCollapseFlag } from './collapseTracker';
+export { CollapseTracker, FITTED_TRAIN_RECALL, collapseEvaluationOf, inactiveCollapseFlag } from './collapseTracker';
 export type { CollapseThresholds, CollapseEvaluation } from './collapseTracker';
 export { selectTailClasses } from './minorityCollapse';
 export { shotGroups, shotGroupOf } from './shotGroups';

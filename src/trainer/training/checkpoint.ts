@@ -21,7 +21,12 @@ export interface CheckpointState {
   optimizer: string;
 }
 
-export async function saveCheckpoint(directory: string, model: ClassifierModel, optimizer: Optimizer, state: CheckpointState): Promise<void> {
+export async function saveCheckpoint(
+  directory: string,
+  model: ClassifierModel,
+  optimizer: Optimizer,
+  state: CheckpointState,
+): Promise<void> {
   const staging = `${directory}.partial`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
@@ -49,11 +54,17 @@ export async function saveCheckpoint(directory: string, model: ClassifierModel, 
 
 export async function loadCheckpoint(directory: string, model: ClassifierModel, optimizer: Optimizer): Promise<CheckpointState> {
   if (!existsSync(join(directory, STATE_FILE))) {
-    throw new Error(`no checkpoint in ${directory}: the run stopped before its first epoch ended, or the folder is not a run folder. Start a new run instead.`);
+    throw new Error(
+      `no checkpoint in ${directory}: the run stopped before its first epoch ended, or the folder is not a run folder. Start a new run instead.`,
+    );
   }
   const state = JSON.parse(await readFile(join(directory, STATE_FILE), 'utf8')) as CheckpointState;
   await loadModelWeights(model, directory);
-  const entries = JSON.parse(await readFile(join(directory, OPTIMIZER_MANIFEST), 'utf8')) as { name: string; shape: number[]; offset: number }[];
+  const entries = JSON.parse(await readFile(join(directory, OPTIMIZER_MANIFEST), 'utf8')) as {
+    name: string;
+    shape: number[];
+    offset: number;
+  }[];
   const bytes = await readFile(join(directory, OPTIMIZER_DATA));
   const packed = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const slots = entries.map(({ name, shape, offset }) => ({

@@ -6,7 +6,12 @@ import type { RunConfig } from '../../protocol/runConfig';
  * - step: lr · gamma^(number of milestones ≤ epoch) (milestones are 1-based epochs, as in the recipe "×0.01 at 160");
  * - cosine: lr · ½(1 + cos(π t / T)) over the epochs after warm-up (Loshchilov & Hutter, SGDR, without restarts).
  */
-export function learningRateAt(epoch: number, optimizer: RunConfig['optimizer'], schedule: RunConfig['schedule'], totalEpochs: number): number {
+export function learningRateAt(
+  epoch: number,
+  optimizer: RunConfig['optimizer'],
+  schedule: RunConfig['schedule'],
+  totalEpochs: number,
+): number {
   const peak = optimizer.learningRate;
   if (schedule.warmupEpochs > 0 && epoch < schedule.warmupEpochs) {
     return peak * (0.1 + 0.9 * (epoch / schedule.warmupEpochs));

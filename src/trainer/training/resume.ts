@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { decodeTrainerMessage } from '../../protocol/messages';
 import type { TrainerMessage } from '../../protocol/messages';
 import type { CollapseTracker } from '../metrics';
+import { collapseEvaluationOf } from '../metrics';
 
 /** The messages a run folder's events.jsonl holds (unreadable lines, e.g. one torn by a crash, are skipped). */
 export function readEventLog(path: string): TrainerMessage[] {
@@ -27,7 +28,7 @@ export function lastSequenceNumber(path: string): number {
 export function replayCollapseHistory(eventsPath: string, tracker: CollapseTracker, upToEpoch: number): void {
   for (const message of readEventLog(eventsPath)) {
     if (message.type !== 'metrics/didUpdate' || message.epoch > upToEpoch) continue;
-    const report = message.reports.find((candidate) => candidate.split === 'test') ?? message.reports[0];
-    if (report !== undefined) tracker.update(report);
+    const evaluation = collapseEvaluationOf(message.reports);
+    if (evaluation !== undefined) tracker.update(evaluation);
   }
 }

@@ -12,7 +12,7 @@ import type { ChannelStatistics } from '../data';
 import { SeededRandom } from '../random';
 import { buildModel, describeModel } from '../models/createModel';
 import type { ClassifierModel } from '../models/classifierModel';
-import { CollapseTracker, evaluateNeuralCollapse } from '../metrics';
+import { CollapseTracker, collapseEvaluationOf, evaluateNeuralCollapse } from '../metrics';
 import type { ClassMeanGeometry } from '../metrics';
 import { classBalancedOrder, createMethod, DEFAULT_EPOCH_PLAN, loadTrainingData } from '../methods';
 import type { EpochPlan, TrainingData, TrainingMethod } from '../methods';
@@ -157,8 +157,8 @@ export async function trainRun({ stored, folder, reporter, stop, resume }: Train
         const started = Date.now();
         const { reports, predictions } = evaluate(splits, stats, model, method, stored, epoch);
         for (const saved of predictions) await saveMultiLabelPredictions(folder.path, saved.split, saved.logits, saved.labels);
-        const recallSource = reports.find((report) => report.split === 'test') ?? reports[0];
-        const collapse = recallSource === undefined ? tracker.flag : tracker.update(recallSource);
+        const collapseEvaluation = collapseEvaluationOf(reports);
+        const collapse = collapseEvaluation === undefined ? tracker.flag : tracker.update(collapseEvaluation);
         reporter.report({ type: 'metrics/didUpdate', epoch, reports, collapse, evaluationMs: Date.now() - started });
       }
       await saveCheckpoint(folder.checkpointPath, model, optimizer, { epoch, optimizer: config.optimizer.name });

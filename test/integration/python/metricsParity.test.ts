@@ -14,7 +14,7 @@ import { evaluationReportSchema, collapseFlagSchema } from '../../../src/protoco
 import type { EvaluationReport, CollapseFlag } from '../../../src/protocol/metrics';
 import { longTailCounts } from '../../../src/protocol/longTail';
 import { writeNpy } from '../../../src/trainer/io/npy';
-import { evaluateNeuralCollapse, CollapseTracker } from '../../../src/trainer/metrics';
+import { evaluateNeuralCollapse, CollapseTracker, collapseEvaluationOf } from '../../../src/trainer/metrics';
 import type { EvaluationMetricsConfig } from '../../../src/trainer/metrics';
 import { findPython, pythonEnv, torchSkipReason } from '../../support/python';
 import { ensureTrainerBuilt, temporaryFolder, TRAINER } from '../../support/trainerProcess';
@@ -307,6 +307,10 @@ test('Python reports equal trainer analyze and the in-process TypeScript metrics
     tracker.expected.some((flag) => flag.active) && tracker.expected.some((flag) => !flag.active),
     'the sequence flags and unflags',
   );
+  assert.ok(
+    tracker.expected.some((flag) => /train recall/.test(flag.message)),
+    'the sequence flags a class by the fitted-class rule',
+  );
 });
 
 /** Evaluations with random tail cosines and recalls, fed to the TypeScript tracker; the Python one gets the same. */
@@ -322,8 +326,13 @@ function trackerSequence(): { request: unknown; expected: CollapseFlag[] } {
   for (let epoch = 1; epoch <= 8; epoch++) {
     const perClass = tailClasses.map(() => (uniform() < 0.15 ? null : 1.4 * uniform() - 0.4));
     const defined = perClass.filter((value): value is number => value !== null);
-    const recall = Array.from({ length: 10 }, (_, c) => (c === 9 && epoch % 3 === 0 ? null : uniform() * (c < 5 ? 1 : 0.4)));
-    const report = (split: 'train' | 'test', cosines: (number | null)[]) => ({
+    // Class 9 is never recognised on test (recall < 0.1 when known): only the fitted-class rule can flag it.
+    const recall = Array.from({ length: 10 }, (_, c) =>
+      c === 9 ? (epoch % 3 === 0 ? null : 0.08 * uniform()) : uniform() * (c < 5 ? 1 : 0.4),
+    );
+    // Train recall of its own, so that the fitted-class rule (fitted on train, not recognised on test) comes up.
+    const trainRecall = Array.from({ length: 10 }, () => uniform());
+    const report = (split: 'train' | 'test', cosines: (number | null)[], recallPerClass: (number | null)[]) => ({
       epoch,
       split,
       minorityCollapse: {
@@ -332,18 +341,19 @@ function trackerSequence(): { request: unknown; expected: CollapseFlag[] } {
         tailClassifierCosine: defined.length > 0 ? defined.reduce((sum, value) => sum + value, 0) / defined.length : null,
         etfCosine: -1 / 9,
       },
-      recallPerClass: recall,
+      recallPerClass,
     });
     // The train report first: both trackers must pick the test one.
     const pair = [
       report(
         'train',
         tailClasses.map(() => 0.99),
+        trainRecall,
       ),
-      report('test', perClass),
+      report('test', perClass, recall),
     ];
     evaluations.push(pair);
-    expected.push(tracker.update(pair[1] as Parameters<CollapseTracker['update']>[0]));
+    expected.push(tracker.update(collapseEvaluationOf(pair as unknown as EvaluationReport[])!));
   }
   return { request: { metrics, classNames, evaluations }, expected };
 }

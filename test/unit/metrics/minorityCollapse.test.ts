@@ -4,7 +4,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CollapseTracker, evaluateNeuralCollapse, inactiveCollapseFlag, selectTailClasses, shotGroups } from '../../../src/trainer/metrics/index';
+import {
+  CollapseTracker,
+  FITTED_TRAIN_RECALL,
+  collapseEvaluationOf,
+  evaluateNeuralCollapse,
+  inactiveCollapseFlag,
+  selectTailClasses,
+  shotGroups,
+} from '../../../src/trainer/metrics/index';
 import { collapseFlagSchema } from '../../../src/protocol/metrics';
 import { DEFAULT_METRICS, flatten, simplexEtf } from './helpers';
 
@@ -144,4 +152,34 @@ test('per-class norms ‖w_c‖ and ‖μ_c − μ_G‖ match a direct computati
   assert.deepEqual(report.classifierNorms, [5, 1]);
   // μ_0 = (2,0), μ_1 = (0,2), μ_G (mean of class means) = (1,1): both centred means have norm √2.
   report.classMeanNorms.forEach((norm) => assert.ok(norm !== null && Math.abs(norm - Math.SQRT2) < 1e-12, String(norm)));
+});
+
+test('a tail class fitted on the training split but not recognised on test is flagged from the first evaluation', () => {
+  const tracker = new CollapseTracker({ collapseCosine: 0.5, collapseRecall: 0.05 }, ['a', 'b', 'c', 'd', 'e', 'sandal']);
+  const withTrainRecall = (epoch: number, testRecall: number, trainRecall: number) => {
+    const report = evaluation(epoch, 0, testRecall);
+    const trainRecallPerClass = report.recallPerClass.map((recall, c) => (c === 5 ? trainRecall : recall));
+    return { ...report, trainRecallPerClass };
+  };
+  // Not fitted yet (train recall 0.2 < FITTED_TRAIN_RECALL): not yet learned, no flag.
+  assert.ok(FITTED_TRAIN_RECALL > 0.2);
+  assert.equal(tracker.update(withTrainRecall(1, 0, 0.2)).active, false);
+  // Fitted on train (1.0), never recognised on test (0): the silent death, flagged by recall with the train recall named.
+  const fitted = tracker.update(withTrainRecall(2, 0, 1));
+  assert.deepEqual(fitted.classes, [5]);
+  assert.deepEqual(fitted.classReasons, ['recall']);
+  assert.equal(fitted.onsetEpoch, 2);
+  assert.match(fitted.message, /sandal \(#5\) \(since epoch 2, cos [-0-9.]+, recall 0\.00, train recall 1\.00\)/);
+  // Recognised on test again: the flag clears.
+  assert.equal(tracker.update(withTrainRecall(3, 0.4, 1)).active, false);
+});
+
+test('collapseEvaluationOf: the test report with the train split’s recall beside it; one split alone as it is', () => {
+  const train = { ...evaluation(1, 0, 1), split: 'train' as const };
+  const test = { ...evaluation(1, 0, 0), split: 'test' as const };
+  const both = collapseEvaluationOf([train, test]);
+  assert.equal(both?.recallPerClass, test.recallPerClass);
+  assert.equal(both?.trainRecallPerClass, train.recallPerClass);
+  assert.equal(collapseEvaluationOf([train])?.trainRecallPerClass, undefined);
+  assert.equal(collapseEvaluationOf([]), undefined);
 });
