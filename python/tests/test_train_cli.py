@@ -127,16 +127,11 @@ class CommandLineTest(unittest.TestCase):
         self.assertRegex(result.stderr, rf"{path}:3:\d+: \(root\): JSON syntax error")
 
     def test_a_method_of_the_typescript_trainer_only_exits_2_naming_it(self) -> None:
-        path = write_config(self.folder, {**TINY, "method": {"name": "crt"}})
+        path = write_config(self.folder, {**TINY, "method": {"name": "allnc"}})
         result = engine(["--config", path])
         self.assertEqual(result.returncode, 2)
-        self.assertIn(f'{path}: method.name: method "crt" is not implemented in the pytorch engine', result.stderr)
+        self.assertIn(f'{path}: method.name: method "allnc" is not implemented in the pytorch engine', result.stderr)
         self.assertIn('"engine": "tfjs"', result.stderr)
-
-    def test_resume_is_refused_clearly(self) -> None:
-        result = engine(["--config", write_config(self.folder, TINY), "--resume", self.folder])
-        self.assertEqual(result.returncode, 2)
-        self.assertIn("--resume is not supported by the pytorch engine", result.stderr)
 
     def test_a_tiny_run_writes_its_run_folder_and_prints_progress(self) -> None:
         path = write_config(self.folder, {**TINY, "engine": "pytorch", "evaluation": {"everyEpochs": 2}, "epochs": 3})

@@ -191,7 +191,7 @@ class MethodTest(unittest.TestCase):
         self.assertIsNone(method("logit-adjustment").evaluation_classifier(weight, bias), "the loss mode predicts with plain logits")
 
     def test_methods_of_the_typescript_trainer_only_are_refused_by_name(self) -> None:
-        for name in ("crt", "allnc", "spa-proj", "granularity"):
+        for name in ("allnc", "spa-reg", "spa-proj", "granularity"):
             with self.assertRaisesRegex(UnsupportedMethodError, rf'method "{name}" is not implemented in the pytorch engine.*"engine": "tfjs"'):
                 method(name)
 

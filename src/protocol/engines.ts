@@ -12,6 +12,8 @@ export const PYTORCH_ENGINE_METHODS: readonly (typeof METHOD_NAMES)[number][] = 
   'logit-adjustment',
   'balanced-softmax',
   'etf-classifier',
+  'crt',
+  'tau-normalisation',
 ];
 
 /** Backends that name a TensorFlow.js backend: the PyTorch engine treats them as "auto". */

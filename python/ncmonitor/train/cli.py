@@ -1,4 +1,5 @@
 """``python -m ncmonitor.train --config FILE.ltrun.json [--out DIR] [--run-id ID] [--device auto|cuda|cpu] [--quiet]``
+or ``python -m ncmonitor.train --resume RUN_FOLDER [--device ...] [--quiet]``
 
 Trains a run config with PyTorch and reports like the TypeScript trainer (``node dist/trainer.js run``): the same
 messages to the extension (through the attach client, when NC_MONITOR_URL and NC_MONITOR_TOKEN are set), the same
@@ -23,12 +24,24 @@ DESCRIPTION = """Trains on the run config with PyTorch (CUDA when available, els
 per-class recall and minority collapse every k epochs, and reports each message to events.jsonl in the run folder,
 to the terminal, and to the extension when $NC_MONITOR_URL and $NC_MONITOR_TOKEN are set."""
 
-EPILOG = """Stopping: SIGTERM, Ctrl-C or a run/stop message finish the current step and end the run with reason
-"stopped" (exit 0). Exit codes: 0 done, 1 failed, 2 bad usage or config.
+EPILOG = """Stopping: SIGTERM, Ctrl-C or a run/stop message finish the current step, keep the checkpoint of the last
+finished epoch, end the run with reason "stopped" (exit 0). Resume with --resume RUN_FOLDER: the run continues with
+the config stored in the folder and appends to its events.jsonl. Exit codes: 0 done, 1 failed, 2 bad usage or config.
 
 Examples:
   python -m ncmonitor.train --config samples/workspace/fashion-mnist-lt.ltrun.json
-  python -m ncmonitor.train --config quick.ltrun.json --out /tmp/runs --run-id ce-seed0 --device cpu"""
+  python -m ncmonitor.train --config quick.ltrun.json --out /tmp/runs --run-id ce-seed0 --device cpu
+  python -m ncmonitor.train --resume runs/20261122-101500-ce-seed0"""
+
+CONFIG_OPTIONS = (
+    ("config", "--config"),
+    ("out", "--out"),
+    ("run_id", "--run-id"),
+    ("backend", "--backend"),
+    ("collapse_cosine", "--collapse-cosine"),
+    ("collapse_recall", "--collapse-recall"),
+)
+"""Options that choose or change the config: a resumed run keeps the one stored in its folder."""
 
 
 class UsageError(Exception):
@@ -54,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--backend", metavar="NAME", help="override the config's backend (auto, cpu; the tfjs names mean auto)")
     parser.add_argument("--collapse-cosine", metavar="X", type=float, help="override metrics.collapseCosine")
     parser.add_argument("--collapse-recall", metavar="X", type=float, help="override metrics.collapseRecall")
-    parser.add_argument("--resume", metavar="FOLDER", help=argparse.SUPPRESS)
+    parser.add_argument("--resume", metavar="FOLDER", help="continue a stopped run from its checkpoint (the run folder, runs/<run id>)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stdout")
     return parser
 
@@ -78,12 +91,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def _run(argv: List[str]) -> int:
     options = build_parser().parse_args(argv)
     if options.resume is not None:
-        raise UsageError(
-            '--resume is not supported by the pytorch engine yet: it keeps no checkpoints. Start a new run, or run the config with '
-            '"engine": "tfjs" to be able to stop and resume it'
-        )
+        return _resume(options)
     if options.config is None:
-        raise UsageError("--config FILE.ltrun.json is required")
+        raise UsageError("--config FILE.ltrun.json is required (or --resume FOLDER)")
 
     from .config import ConfigError, load_run_config
 
@@ -99,18 +109,9 @@ def _run(argv: List[str]) -> int:
     except ConfigError as error:
         raise UsageError("the run config is invalid:\n" + "\n".join(error.lines)) from error
 
-    try:
-        import torch  # noqa: F401  (a clear message instead of an ImportError deep inside)
-    except ImportError as error:
-        _print_error(f"PyTorch is not installed for {sys.executable} ({error}); install it (pip install torch) or choose another interpreter")
+    if not _have_torch():
         return EXIT_FAILED
-
-    from .device import DeviceError, choose_device
-
-    try:
-        choice = choose_device(loaded.config["backend"], options.device)
-    except DeviceError as error:
-        raise UsageError(str(error)) from error
+    choice = _choose_device(loaded.config["backend"], options.device)
 
     from .run_folder import RunFolderError, create_run_folder, new_run_id
 
@@ -125,7 +126,45 @@ def _run(argv: List[str]) -> int:
     return _train(stored, folder, choice, quiet=options.quiet)
 
 
-def _train(stored: Dict[str, Any], folder: Any, choice: Any, *, quiet: bool) -> int:
+def _have_torch() -> bool:
+    try:
+        import torch  # noqa: F401  (a clear message instead of an ImportError deep inside)
+    except ImportError as error:
+        _print_error(f"PyTorch is not installed for {sys.executable} ({error}); install it (pip install torch) or choose another interpreter")
+        return False
+    return True
+
+
+def _choose_device(backend: str, device: Optional[str]) -> Any:
+    from .device import DeviceError, choose_device
+
+    try:
+        return choose_device(backend, device)
+    except DeviceError as error:
+        raise UsageError(str(error)) from error
+
+
+def _resume(options: argparse.Namespace) -> int:
+    """--resume FOLDER: the run folder's own config and checkpoint; every check before anything is appended."""
+    given = [flag for attribute, flag in CONFIG_OPTIONS if getattr(options, attribute) is not None]
+    if given:
+        raise UsageError(
+            f"{', '.join(given)} cannot be combined with --resume: a resumed run continues with the config stored in "
+            f"{os.path.join(options.resume, 'config.json')}. Leave {'them' if len(given) > 1 else 'it'} out, or start a new run with --config"
+        )
+    if not _have_torch():
+        return EXIT_FAILED
+    from .resume import ResumeError, open_resume_point
+
+    try:
+        point = open_resume_point(options.resume)
+    except ResumeError as error:
+        raise UsageError(str(error)) from error
+    choice = _choose_device(point.stored["config"]["backend"], options.device)
+    return _train(point.stored, point.folder, choice, quiet=options.quiet, resume=point)
+
+
+def _train(stored: Dict[str, Any], folder: Any, choice: Any, *, quiet: bool, resume: Any = None) -> int:
     from .. import __version__
     from ..client import MonitorClient
     from .data import DatasetError
@@ -150,7 +189,7 @@ def _train(stored: Dict[str, Any], folder: Any, choice: Any, *, quiet: bool) -> 
         client.start()
         # Bounded, as the TS trainer's reporter.ready(3000): the first messages should not wait behind training work.
         client.wait_until_connected(3.0)
-        outcome = train_run(stored, folder, reporter, stop, choice, check_stop)
+        outcome = train_run(stored, folder, reporter, stop, choice, check_stop, resume)
         reason, epoch = ("stopped" if outcome.stopped else "completed"), outcome.epoch
     except Exception as failure:  # noqa: BLE001 - every failure ends the run with a message
         reason = "failed"

@@ -80,7 +80,7 @@ def apply_overrides(config: Mapping[str, Any], overrides: Mapping[str, Any]) -> 
 
 
 def engine_issues(config: Mapping[str, Any]) -> List[Tuple[str, str]]:
-    """(path, message) for each option of a valid config that this engine cannot run."""
+    """(path, message) for each option of a valid config that this engine cannot run, or that cannot work together."""
     issues = []
     method = config.get("method", {}).get("name", "cross-entropy")
     if method not in PYTORCH_ENGINE_METHODS:
@@ -90,18 +90,35 @@ def engine_issues(config: Mapping[str, Any]) -> List[Tuple[str, str]]:
         issues.append(("dataset.name", f'dataset "{dataset}" is not supported by the pytorch engine yet; set "engine": "tfjs" to train on it'))
     if (config.get("labels") or {}).get("mode", "single") != "single":
         issues.append(("labels.mode", 'multi-label runs are not supported by the pytorch engine yet; set "engine": "tfjs" to train this config'))
+    if method == "crt":
+        classifier_epochs = config["method"].get("classifierEpochs", 5)
+        if classifier_epochs >= config.get("epochs", 0):
+            issues.append(
+                (
+                    "method.classifierEpochs",
+                    f"{classifier_epochs} must be smaller than epochs ({config.get('epochs')}): the first stage of cRT needs at least one "
+                    "epoch. Lower method.classifierEpochs or raise epochs.",
+                )
+            )
     return issues
+
+
+def check_config(value: Any, file: str) -> Dict[str, Any]:
+    """A config already stored by a run (config.json), validated again as a fresh one: ConfigError naming ``file``."""
+    config = _parse(value, file)
+    unsupported = engine_issues(config)
+    if unsupported:
+        raise ConfigError([f"{file}: {field}: {message}" for field, message in unsupported])
+    return config
 
 
 def load_run_config(path: str, overrides: Optional[Mapping[str, Any]] = None) -> LoadedConfig:
     """The validated config with every default filled in, or ConfigError."""
     absolute = os.path.abspath(path)
-    config = _parse(read_config_file(absolute), absolute)
+    value = read_config_file(absolute)
     if overrides:
-        config = _parse(apply_overrides(config, overrides), absolute)
-    unsupported = engine_issues(config)
-    if unsupported:
-        raise ConfigError([f"{absolute}: {field}: {message}" for field, message in unsupported])
+        value = apply_overrides(_parse(value, absolute), overrides)
+    config = check_config(value, absolute)
     name = config.get("name") or os.path.basename(absolute)
     if not config.get("name") and name.endswith(".ltrun.json"):
         name = name[: -len(".ltrun.json")]

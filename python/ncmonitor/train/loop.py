@@ -1,9 +1,8 @@
 """The whole run (src/trainer/training/trainRun.ts, in PyTorch): device, data, model and method, then epochs of
-training with an evaluation of every metric each ``evaluation.everyEpochs`` epochs and after the last, and a graceful
-stop between steps.
+training (epoch.py) with an evaluation of every metric each ``evaluation.everyEpochs`` epochs and after the last, a
+checkpoint after each epoch (checkpoint.py), a graceful stop between steps, and ``--resume`` from the checkpoint.
 
-Each epoch draws its batch order and augmentation from SeededRandom.derive(seed, 'epoch', epoch), as the TS trainer,
-so both engines see the same batches; initial weights differ (torch's generator).
+Both engines see the same batches for a seed (epoch.py); initial weights differ (torch's generator).
 """
 
 from __future__ import annotations
@@ -16,15 +15,17 @@ from typing import Any, Callable, Mapping, Optional
 
 import torch
 
-from .data import DeviceImages, draw_augmentation, load_dataset_splits, normalisation_statistics
+from .checkpoint import restore_checkpoint, save_checkpoint
+from .data import DeviceImages, load_dataset_splits, normalisation_statistics
 from .device import DeviceChoice
+from .epoch import train_epoch
 from .evaluation import evaluate_splits
-from .methods import TrainingMethod, create_method
-from .models import ClassifierNetwork, build_model, parameter_count
-from .optim import create_optimizer, learning_rate_at, set_learning_rate
+from .methods import create_method
+from .models import build_model, parameter_count
+from .optim import create_optimizer
 from .reporter import Reporter
+from .resume import ResumePoint, replay_collapse_history
 from .run_folder import RunFolder, write_json_atomically
-from .seeded_random import SeededRandom
 from .stop import StopSignal
 
 
@@ -42,15 +43,6 @@ class RunOutcome:
     epoch: int
 
 
-@dataclass
-class EpochResult:
-    loss: float
-    accuracy: float
-    learning_rate: float
-    duration_ms: float
-    images_per_second: float
-
-
 def _js_number(value: float) -> str:
     return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity") if math.isinf(value) else repr(value)
 
@@ -62,8 +54,12 @@ def train_run(
     stop: StopSignal,
     choice: DeviceChoice,
     check_stop: Callable[[], None] = lambda: None,
+    resume: Optional[ResumePoint] = None,
 ) -> RunOutcome:
+    """Trains ``stored['config']`` into ``folder``; with ``resume``, from its checkpoint on (``stored`` is then the run
+    folder's config.json)."""
     config = stored["config"]
+    checkpoint_path = folder.checkpoint_path
     device = choice.device
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed batch shapes: let cuDNN pick its fastest kernels once
@@ -87,7 +83,12 @@ def train_run(
         class_count = len(train.class_names)
         stats = normalisation_statistics(train) if config["augmentation"]["normalise"] else None
         method = create_method(
-            config["method"], train_counts=splits.train_counts, total_epochs=config["epochs"], seed=config["seed"], device=device
+            config["method"],
+            train_counts=splits.train_counts,
+            total_epochs=config["epochs"],
+            seed=config["seed"],
+            device=device,
+            learning_rate=config["optimizer"]["learningRate"],
         )
         model = build_model(config["model"], (train.channels, train.height, train.width), class_count, config["seed"], method.feature_output)
         model.to(device)
@@ -100,6 +101,11 @@ def train_run(
         from ..metrics import CollapseTracker  # needs PyTorch only when a run starts
 
         tracker = CollapseTracker(dict(config["metrics"]), class_names=train.class_names)
+        start_epoch = 0
+        if resume is not None:
+            restore_checkpoint(resume.checkpoint, model, optimizer, method)
+            start_epoch = resume.checkpoint.epoch
+            replay_collapse_history(folder.events_path, tracker, start_epoch)
 
         diagnostics = []
         if config["model"]["featureDim"] < class_count - 1:
@@ -113,7 +119,7 @@ def train_run(
             backend={"name": choice.name, "skipped": choice.skipped},
             dataset={"source": splits.source, "classNames": train.class_names, "trainCounts": splits.train_counts, "testCount": test.count},
             total_epochs=config["epochs"],
-            start_epoch=0,
+            start_epoch=start_epoch,
             diagnostics=diagnostics,
         )
         reporter.log(
@@ -121,12 +127,17 @@ def train_run(
             f"{splits.source}: {train.count} training images ({'/'.join(str(c) for c in splits.train_counts)}), {test.count} test; "
             f"model {config['model']['architecture']} with {parameter_count(model)} parameters",
         )
+        if resume is not None:
+            reporter.log("info", f"resuming from the checkpoint of epoch {start_epoch} in {folder.path}")
         device_splits = {"train": DeviceImages(train, device, stats, channels_last), "test": DeviceImages(test, device, stats, channels_last)}
 
-        epoch = 0
+        epoch = start_epoch
         stopped = False
         while epoch < config["epochs"] and not stopped:
-            result = train_epoch(device_splits["train"], model, method, optimizer, epoch + 1, config, stop, check_stop)
+            plan = method.plan_epoch(epoch + 1, model)
+            if plan.reset_optimizer:
+                optimizer = create_optimizer(model.parameters(), config["optimizer"])
+            result = train_epoch(device_splits["train"], train.labels, model, method, plan, optimizer, epoch + 1, config, stop, check_stop)
             if result is None:
                 stopped = True
                 break
@@ -158,10 +169,17 @@ def train_run(
                 )
                 collapse = tracker.update(reports)
                 reporter.metrics_did_update(epoch=epoch, reports=reports, collapse=collapse, evaluation_ms=(time.perf_counter() - started) * 1000)
+            save_checkpoint(
+                checkpoint_path, epoch=epoch, model=model, optimizer=optimizer, optimizer_name=config["optimizer"]["name"], method=method
+            )
             check_stop()
             stopped = stop.requested
         if stopped:
-            reporter.log("info", f"stopping ({stop.reason or 'requested'}) after epoch {epoch}")
+            reason = stop.reason or "requested"
+            if os.path.isfile(checkpoint_path):
+                reporter.log("info", f"stopping ({reason}): checkpoint of epoch {epoch} kept; continue with --resume {folder.path}")
+            else:
+                reporter.log("info", f"stopping ({reason}) before the first epoch ended: no checkpoint to resume from")
         write_json_atomically(
             folder.summary_path,
             {
@@ -181,59 +199,3 @@ def train_run(
             os.remove(folder.pid_path)
         except OSError:
             pass
-
-
-def train_epoch(
-    train: DeviceImages,
-    model: ClassifierNetwork,
-    method: TrainingMethod,
-    optimizer: torch.optim.Optimizer,
-    epoch: int,
-    config: Mapping[str, Any],
-    stop: StopSignal,
-    check_stop: Callable[[], None],
-) -> Optional[EpochResult]:
-    """One pass over the shuffled training set (``epoch`` is 1-based); None when a stop arrived mid-epoch."""
-    started = time.perf_counter()
-    random = SeededRandom.derive(config["seed"], "epoch", epoch)
-    order = random.permutation(train.count)
-    batch_size = config["batchSize"]
-    steps = math.ceil(train.count / batch_size)
-    augmentation = config["augmentation"]
-    padding = augmentation["randomCropPadding"]
-    augmenting = padding > 0 or augmentation["horizontalFlip"]
-    device = train.pixels.device
-    order_tensor = torch.from_numpy(order).to(device)
-    model.train()
-    loss_sum = torch.zeros((), dtype=torch.float64, device=device)
-    correct = torch.zeros((), dtype=torch.int64, device=device)
-    seen = 0
-    learning_rate = optimizer.param_groups[0]["lr"]
-    for step in range(steps):
-        check_stop()
-        if stop.requested:
-            return None
-        learning_rate = learning_rate_at(epoch - 1 + step / steps, config["optimizer"], config["schedule"], config["epochs"])
-        set_learning_rate(optimizer, learning_rate)
-        indices = order_tensor[step * batch_size : min((step + 1) * batch_size, train.count)]
-        count = int(indices.shape[0])
-        draws = draw_augmentation(random, count, padding, augmentation["horizontalFlip"]) if augmenting else None
-        x = train.batch(indices, None if draws is None else (padding, draws))
-        labels = train.labels.index_select(0, indices)
-        features, logits = model.forward_with_features(x)
-        loss = method.loss(features, logits, labels, epoch, model)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        with torch.no_grad():
-            loss_sum += loss.detach().double() * count
-            correct += (logits.argmax(dim=1) == labels).sum()
-        seen += count
-    duration = time.perf_counter() - started
-    return EpochResult(
-        loss=float(loss_sum) / max(seen, 1),
-        accuracy=int(correct) / max(seen, 1),
-        learning_rate=learning_rate,
-        duration_ms=duration * 1000,
-        images_per_second=seen / max(duration, 1e-6),
-    )

@@ -1,7 +1,7 @@
 """The run folder, laid out as src/protocol/runFolder.ts says and as the TypeScript trainer writes it, so that the
 extension lists, re-attaches and reads back a PyTorch run like any other: config.json (the resolved config and where
-it came from), events.jsonl (every message, written by the client), summary.json (final state), trainer.pid (while
-the process runs)."""
+it came from), events.jsonl (every message, written by the client), summary.json (final state), checkpoint (the last
+finished epoch, for --resume), trainer.pid (while the process runs)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,10 @@ class RunFolder:
         return os.path.join(self.path, RUN_FILES["summary"])
 
     @property
+    def checkpoint_path(self) -> str:
+        return os.path.join(self.path, RUN_FILES["checkpoint"])
+
+    @property
     def pid_path(self) -> str:
         return os.path.join(self.path, RUN_FILES["pid"])
 
@@ -73,7 +77,7 @@ def create_run_folder(runs_directory: str, run_id: str, stored: Mapping[str, Any
     """Creates ``runs_directory/run_id`` with config.json; refuses a folder that already holds a run."""
     folder = RunFolder(os.path.abspath(os.path.join(runs_directory, run_id)), run_id)
     if os.path.exists(folder.events_path):
-        raise RunFolderError(f"run folder {folder.path} already holds a run; choose another run id")
+        raise RunFolderError(f"run folder {folder.path} already holds a run; choose another run id or use --resume {folder.path}")
     os.makedirs(folder.path, exist_ok=True)
     write_json_atomically(folder.config_path, dict(stored))
     return folder

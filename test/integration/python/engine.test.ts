@@ -1,8 +1,9 @@
 /**
  * The PyTorch engine (`python -m ncmonitor.train`, python/ncmonitor/train) as a real process against the extension's
  * real WebSocket server: the same messages, accepted by the server's validation, the same run folder (read back by
- * the extension's reader), run/stop, and refusals of bad configs. And the data it trains on: for a seed, the same
- * synthetic images, long-tailed subsets, batch order and ETF as the TypeScript trainer, computed here in-process.
+ * the extension's reader), run/stop, --resume after a stop, and refusals of bad configs. And the data it trains on:
+ * for a seed, the same synthetic images, long-tailed subsets, batch order (class-balanced too), ETF and cRT classifier
+ * re-initialisation as the TypeScript trainer, computed here in-process.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,8 @@ import { SeededRandom } from '../../../src/trainer/random';
 import { generateSyntheticDataset, loadDatasetSplits, DEBIAN_FASHION_MNIST_DIRECTORY } from '../../../src/trainer/data';
 import type { DatasetConfig, ImbalanceConfig } from '../../../src/trainer/data';
 import { simplexEtf } from '../../../src/trainer/methods/etf';
+import { classBalancedOrder } from '../../../src/trainer/methods/sampling';
+import { glorotUniform } from '../../../src/trainer/models/seededInit';
 import { findPython, pythonEnv, torchSkipReason } from '../../support/python';
 import { temporaryFolder, tinyConfig, writeConfig } from '../../support/trainerProcess';
 
@@ -228,6 +231,90 @@ test('run/stop from the extension ends the run after the current step with reaso
   assert.deepEqual([summary.reason, summary.epoch], ['stopped', end.epoch]);
 });
 
+test(
+  'a run stopped by run/stop resumes with --resume: startEpoch, seq continued, and the final metrics of an uninterrupted run',
+  { skip },
+  async () => {
+    const folder = temporaryFolder('py-engine-resume');
+    const runs = join(folder, 'runs');
+    const session = registerRun('py-tiny-resume');
+    const before = warnings.length;
+    const epochs = 60;
+    const config = writeConfig(
+      folder,
+      tinyConfig({ engine: 'pytorch', epochs, evaluation: { everyEpochs: 1 }, optimizer: { name: 'sgd', learningRate: 0.05 } }),
+    );
+    const first = startEngine(['--config', config, '--out', runs, '--run-id', session.runId, '--quiet'], engineEnv(session));
+    await session.waitFor((message) => message.type === 'epoch/didEnd');
+    assert.ok(server.send(session.runId, { type: 'run/stop' }));
+    const stoppedResult = await first.done;
+    assert.equal(stoppedResult.code, 0, stoppedResult.stderr);
+    const stoppedEnd = session.messages.at(-1);
+    assert.ok(stoppedEnd?.type === 'run/didEnd' && stoppedEnd.reason === 'stopped', JSON.stringify(stoppedEnd));
+    const stoppedAt = stoppedEnd.epoch;
+    assert.ok(stoppedAt >= 1 && stoppedAt < epochs, `stopped at epoch ${stoppedAt}`);
+    const runFolder = join(runs, session.runId);
+    assert.ok(
+      session.messages.some(
+        (message) =>
+          message.type === 'log' && message.message.includes(`checkpoint of epoch ${stoppedAt} kept; continue with --resume ${runFolder}`),
+      ),
+      'the stop names the checkpoint and the command that resumes',
+    );
+    const lastSeqBefore = stoppedEnd.seq;
+
+    const resumed = await startEngine(['--resume', runFolder, '--quiet'], engineEnv(session)).done;
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(warnings.slice(before), [], 'the server accepted every message, before and after the resume');
+    const start = session.messages.filter((message) => message.type === 'run/didStart').at(-1);
+    assert.ok(start?.type === 'run/didStart' && start.startEpoch === stoppedAt && start.totalEpochs === epochs);
+    const firstResumed = session.messages.find((message) => message.type !== 'hello' && message.seq > lastSeqBefore);
+    assert.equal(firstResumed?.seq, lastSeqBefore + 1, 'the resumed run numbers after the highest seq in events.jsonl');
+    const sequence = session.messages.filter((message) => message.type !== 'hello').map((message) => message.seq);
+    assert.deepEqual(
+      sequence,
+      sequence.map((_, index) => index + 1),
+      'one gap-free seq over both processes',
+    );
+    const resumedEpochs = session.messages.filter((message) => message.type === 'epoch/didEnd' && message.seq > lastSeqBefore);
+    assert.equal(resumedEpochs[0]?.type === 'epoch/didEnd' ? resumedEpochs[0].epoch : undefined, stoppedAt + 1);
+    const end = session.messages.at(-1);
+    assert.ok(end?.type === 'run/didEnd' && end.reason === 'completed' && end.epoch === epochs);
+
+    const onDisk = await readRunFolder(runFolder);
+    assert.ok(onDisk !== undefined && onDisk.skippedLines === 0);
+    assert.deepEqual(
+      onDisk.messages.map((message) => message.seq),
+      sequence,
+      "events.jsonl holds both processes' messages, appended",
+    );
+
+    const uninterrupted = await startEngine(['--config', config, '--out', runs, '--run-id', 'uninterrupted', '--quiet']).done;
+    assert.equal(uninterrupted.code, 0, uninterrupted.stderr);
+    const expected = readEventsFile(join(runs, 'uninterrupted'))
+      .filter((message) => message.type === 'metrics/didUpdate')
+      .at(-1);
+    const actual = onDisk.messages.filter((message) => message.type === 'metrics/didUpdate').at(-1);
+    assert.ok(expected?.type === 'metrics/didUpdate' && actual?.type === 'metrics/didUpdate' && actual.epoch === epochs);
+    assertClose(actual.reports, expected.reports, 'reports');
+    assertClose(actual.collapse, expected.collapse, 'collapse');
+  },
+);
+
+/** Equal structure, numbers equal to 1e-6 relative (CPU training is deterministic: they are equal in practice). */
+function assertClose(actual: unknown, expected: unknown, path: string): void {
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    assert.ok(Math.abs(actual - expected) <= 1e-6 * Math.max(1, Math.abs(expected)), `${path}: ${actual} != ${expected}`);
+  } else if (Array.isArray(expected)) {
+    assert.ok(Array.isArray(actual) && actual.length === expected.length, `${path}: length`);
+    expected.forEach((value, index) => assertClose((actual as unknown[])[index], value, `${path}[${index}]`));
+  } else if (expected !== null && typeof expected === 'object') {
+    assert.ok(actual !== null && typeof actual === 'object', path);
+    assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort(), path);
+    for (const [key, value] of Object.entries(expected)) assertClose((actual as Record<string, unknown>)[key], value, `${path}.${key}`);
+  } else assert.equal(actual, expected, path);
+}
+
 test('an invalid config exits 2 before training, naming the file and the field', { skip }, async () => {
   const folder = temporaryFolder('py-engine-invalid');
   const config = writeConfig(
@@ -283,6 +370,9 @@ import numpy as np
 from ncmonitor.train.seeded_random import SeededRandom
 from ncmonitor.train.data import generate_synthetic_dataset, load_dataset_splits
 from ncmonitor.train.methods import simplex_etf
+from ncmonitor.train.methods.crt import reinitialise_classifier
+from ncmonitor.train.methods.sampling import class_balanced_order
+from ncmonitor.train.models import build_model
 cases = json.loads(sys.argv[1])
 out = {}
 def digest(array):
@@ -297,11 +387,15 @@ out["order"] = SeededRandom.derive(3, "epoch", 2).permutation(1000).tolist()
 random = SeededRandom(17)
 out["normals"] = [random.normal(0.5, 2) for _ in range(5)]
 out["etf"] = simplex_etf(10, 16, 4).ravel().tolist()
+out["classBalanced"] = class_balanced_order(cases["labels"], 5, 300, SeededRandom.derive(3, "epoch", 7)).tolist()
+model = build_model({"architecture": "mlp", "featureDim": 10, "hiddenUnits": [8]}, (1, 2, 2), 4, 0)
+reinitialise_classifier(model, 5)
+out["crtClassifier"] = model.classifier.weight.detach().numpy().ravel().tolist()
 print(json.dumps(out))
 `;
 
 test(
-  'for a seed, the engine trains on the same data as the TypeScript trainer: synthetic images, long-tailed subsets, batch order, ETF',
+  'for a seed, the engine trains on the same data as the TypeScript trainer: synthetic images, long-tailed subsets, batch order, ETF, cRT stage',
   { skip },
   async (context) => {
     const synthetic = {
@@ -328,7 +422,9 @@ test(
         imbalance: { profile: 'exponential', factor: 100, maxPerClass: 600 },
         seed: 0,
       };
-    const python = JSON.parse(runPython(PARITY_SCRIPT, JSON.stringify({ synthetic, splits }))) as Record<string, unknown>;
+    // Class 3 has no sample: class-balanced sampling skips it.
+    const labels = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 4, 0, 1, 4];
+    const python = JSON.parse(runPython(PARITY_SCRIPT, JSON.stringify({ synthetic, splits, labels }))) as Record<string, unknown>;
 
     for (const [name, options] of Object.entries(synthetic)) {
       const { train, test: testSplit } = generateSyntheticDataset({ ...options, seed: 0 });
@@ -364,6 +460,16 @@ test(
     assert.ok(
       pythonEtf.every((value, index) => Math.abs(value - (etf[index] ?? Number.NaN)) < 1e-6),
       'the same fixed simplex ETF (float32 in TS)',
+    );
+    assert.deepEqual(
+      python.classBalanced,
+      Array.from(classBalancedOrder(labels, 5, 300, SeededRandom.derive(3, 'epoch', 7))),
+      'the same class-balanced batches in the cRT stage',
+    );
+    assert.deepEqual(
+      python.crtClassifier,
+      Array.from(glorotUniform(5, 'crt/classifier/weights', 4 * 10, 10, 4)),
+      'the same re-initialised classifier at the start of the cRT stage',
     );
   },
 );

@@ -2,18 +2,20 @@
 
 A method supplies the loss of a batch and, optionally, what it changes around the model: the feature output
 (``feature_output``), a fixed classifier (``prepare``), and the classifier that predicts at evaluation
-(``evaluation_classifier``: post-hoc adjustment, cosine classifier). The list must stay in step with
-PYTORCH_ENGINE_METHODS in src/protocol/engines.ts; other names are rejected before training.
+(``evaluation_classifier``: post-hoc adjustment, cosine classifier, τ-normalisation) and how each epoch is trained
+(``plan_epoch``: cRT's decoupled second stage). The list must stay in step with PYTORCH_ENGINE_METHODS in
+src/protocol/engines.ts; other names are rejected before training.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence, Tuple
+from typing import Any, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
 
-from ..models import ClassifierNetwork
+from .base import EvaluationClassifier, TrainingMethod
+from .crt import Crt
 from .etf import simplex_etf
 from .losses import (
     check_train_counts,
@@ -27,6 +29,8 @@ from .losses import (
     log_priors,
     offset_cross_entropy,
 )
+from .plan import DEFAULT_EPOCH_PLAN, EpochPlan
+from .tau_normalisation import TauNormalisation, tau_normalised
 
 PYTORCH_ENGINE_METHODS = (
     "cross-entropy",
@@ -36,26 +40,9 @@ PYTORCH_ENGINE_METHODS = (
     "logit-adjustment",
     "balanced-softmax",
     "etf-classifier",
+    "crt",
+    "tau-normalisation",
 )
-
-EvaluationClassifier = Tuple[torch.Tensor, Optional[torch.Tensor]]
-
-
-class TrainingMethod:
-    """Cross-entropy; subclasses change the loss and the hooks."""
-
-    name = "cross-entropy"
-    feature_output = "relu"
-
-    def prepare(self, model: ClassifierNetwork) -> None:
-        """Called once after the model is built (e.g. to fix the classifier)."""
-
-    def loss(self, features: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor, epoch: int, model: ClassifierNetwork) -> torch.Tensor:
-        return F.cross_entropy(logits, labels)
-
-    def evaluation_classifier(self, weight: torch.Tensor, bias: torch.Tensor) -> Optional[EvaluationClassifier]:
-        """The (W, b or None) that predicts at evaluation, when it is not the model's own classifier."""
-        return None
 
 
 class ClassBalanced(TrainingMethod):
@@ -164,13 +151,6 @@ class EtfClassifier(TrainingMethod):
         return dot_regression_loss(features, labels, model.classifier.weight)
 
 
-def tau_normalised(weight: torch.Tensor, tau: float) -> torch.Tensor:
-    """w_c/‖w_c‖^τ, a zero row kept at 0 (Kang et al., ICLR 2020)."""
-    norms = weight.norm(dim=1, keepdim=True)
-    divisor = norms**tau
-    return torch.where(divisor > 0, weight / divisor.clamp_min(torch.finfo(weight.dtype).tiny), torch.zeros_like(weight))
-
-
 class UnsupportedMethodError(ValueError):
     """A method only the TypeScript trainer implements (exit code 2, before training)."""
 
@@ -183,8 +163,16 @@ def unsupported_method_message(name: str) -> str:
 
 
 def create_method(
-    options: Mapping[str, Any], *, train_counts: Sequence[int], total_epochs: int, seed: int, device: torch.device
+    options: Mapping[str, Any],
+    *,
+    train_counts: Sequence[int],
+    total_epochs: int,
+    seed: int,
+    device: torch.device,
+    learning_rate: float = 0.1,
 ) -> TrainingMethod:
+    """The method of ``options`` (the config's ``method``); ``learning_rate`` is optimizer.learningRate (cRT's default
+    peak for its second stage)."""
     name = options.get("name", "cross-entropy")
     check_train_counts(train_counts)
     if name == "cross-entropy":
@@ -201,7 +189,21 @@ def create_method(
         return BalancedSoftmax(train_counts, device)
     if name == "etf-classifier":
         return EtfClassifier(seed)
+    if name == "crt":
+        return Crt(options, total_epochs, learning_rate, seed)
+    if name == "tau-normalisation":
+        return TauNormalisation(options)
     raise UnsupportedMethodError(unsupported_method_message(name))
 
 
-__all__ = ["PYTORCH_ENGINE_METHODS", "TrainingMethod", "UnsupportedMethodError", "create_method", "simplex_etf", "tau_normalised"]
+__all__ = [
+    "DEFAULT_EPOCH_PLAN",
+    "PYTORCH_ENGINE_METHODS",
+    "EpochPlan",
+    "EvaluationClassifier",
+    "TrainingMethod",
+    "UnsupportedMethodError",
+    "create_method",
+    "simplex_etf",
+    "tau_normalised",
+]
