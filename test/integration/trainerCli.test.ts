@@ -7,10 +7,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { RunServer, newRunToken, CLOSE_BAD_MESSAGE } from '../../src/extension/server/runServer';
+import { RunServer, CLOSE_BAD_MESSAGE } from '../../src/extension/server/runServer';
 import type { TrainerMessage } from '../../src/protocol/messages';
 import { PROTOCOL_VERSION, TOKEN_HEADER } from '../../src/protocol/messages';
 import { ensureTrainerBuilt, startTrainer, temporaryFolder, tinyConfig, writeConfig } from '../support/trainerProcess';
+import { registerRunSession } from '../support/runSession';
+import type { RunSession } from '../support/runSession';
 
 const warnings: string[] = [];
 const server = new RunServer({ info: () => undefined, warn: (message) => warnings.push(message) });
@@ -21,53 +23,15 @@ before(async () => {
 });
 after(() => server.dispose());
 
-interface Session {
-  runId: string;
-  token: string;
-  messages: TrainerMessage[];
-  connections: number;
-  waitFor: (predicate: (message: TrainerMessage) => boolean, timeoutMs?: number) => Promise<TrainerMessage>;
-}
-
-function registerRun(runId: string): Session {
-  const session: Session = {
-    runId,
-    token: newRunToken(),
-    messages: [],
-    connections: 0,
-    waitFor: (predicate, timeoutMs = 60_000) =>
-      new Promise((resolve, reject) => {
-        const found = session.messages.find(predicate);
-        if (found) return resolve(found);
-        const timer = setTimeout(() => reject(new Error(`timed out; got ${session.messages.map((m) => m.type).join(', ')}`)), timeoutMs);
-        waiters.push((message) => {
-          if (!predicate(message)) return false;
-          clearTimeout(timer);
-          resolve(message);
-          return true;
-        });
-      }),
-  };
-  const waiters: ((message: TrainerMessage) => boolean)[] = [];
-  server.register({
-    runId,
-    token: session.token,
-    receive: (message) => {
-      session.messages.push(message);
-      for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]?.(message)) waiters.splice(i, 1);
-    },
-    connectionChanged: (connected) => {
-      if (connected) session.connections++;
-    },
-  });
-  return session;
+function registerRun(runId: string): RunSession {
+  return registerRunSession(server, runId, 60_000);
 }
 
 function runArgs(config: string, out: string, runId: string): string[] {
   return ['run', '--config', config, '--out', out, '--run-id', runId, '--quiet'];
 }
 
-function trainerEnv(session: Session, token = session.token): Record<string, string> {
+function trainerEnv(session: RunSession, token = session.token): Record<string, string> {
   return { NC_MONITOR_URL: server.url, NC_MONITOR_TOKEN: token };
 }
 
@@ -89,7 +53,10 @@ test('a tiny run reports hello, start, epochs, metrics and end, and writes its r
     types.filter((type) => type !== 'log'),
     ['hello', 'run/didStart', 'epoch/didEnd', 'metrics/didUpdate', 'epoch/didEnd', 'metrics/didUpdate', 'run/didEnd'],
   );
-  assert.ok(session.messages.some((message) => message.type === 'log' && /backend/.test(message.message)), 'the backend choice is logged');
+  assert.ok(
+    session.messages.some((message) => message.type === 'log' && /backend/.test(message.message)),
+    'the backend choice is logged',
+  );
   const sequence = session.messages.slice(1).map((message) => message.seq);
   assert.deepEqual(
     sequence,
@@ -121,7 +88,10 @@ test('a tiny run reports hello, start, epochs, metrics and end, and writes its r
     readEvents(runFolder).map((message) => message.type),
     types.slice(1),
   );
-  const stored = JSON.parse(readFileSync(join(runFolder, 'config.json'), 'utf8')) as { runId: string; config: { epochs: number; optimizer: { name: string } } };
+  const stored = JSON.parse(readFileSync(join(runFolder, 'config.json'), 'utf8')) as {
+    runId: string;
+    config: { epochs: number; optimizer: { name: string } };
+  };
   assert.equal(stored.runId, session.runId);
   assert.equal(stored.config.optimizer.name, 'adam');
   const summary = JSON.parse(readFileSync(join(runFolder, 'summary.json'), 'utf8')) as { reason: string; epoch: number };
@@ -151,7 +121,11 @@ test('run/stop from the extension ends the run gracefully with a checkpoint, and
   assert.equal(resumedResult.code, 0, resumedResult.stderr);
   const events = readEvents(runFolder);
   const seqs = events.map((message) => message.seq);
-  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'seq keeps increasing across the resume');
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((a, b) => a - b),
+    'seq keeps increasing across the resume',
+  );
   assert.equal(new Set(seqs).size, seqs.length);
   const epochs = events.filter((message) => message.type === 'epoch/didEnd').map((message) => message.epoch);
   assert.deepEqual(epochs, [1, 2, 3, 4, 5, 6].slice(0, epochs.length));
@@ -162,7 +136,15 @@ test('run/stop from the extension ends the run gracefully with a checkpoint, and
 
 test('SIGTERM stops the run after the current step with reason "stopped" and exit code 0', async () => {
   const folder = temporaryFolder('sigterm');
-  const { child, done } = startTrainer(['run', '--config', writeConfig(folder, tinyConfig({ epochs: 50 })), '--out', join(folder, 'runs'), '--run-id', 'sigterm']);
+  const { child, done } = startTrainer([
+    'run',
+    '--config',
+    writeConfig(folder, tinyConfig({ epochs: 50 })),
+    '--out',
+    join(folder, 'runs'),
+    '--run-id',
+    'sigterm',
+  ]);
   await new Promise<void>((resolve) => {
     child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('epoch') && resolve());
   });
@@ -177,7 +159,10 @@ test('SIGTERM stops the run after the current step with reason "stopped" and exi
 test('a dropped connection loses nothing: the trainer reconnects and resends what was not acknowledged', async () => {
   const folder = temporaryFolder('reconnect');
   const session = registerRun('tiny-reconnect');
-  const { done } = startTrainer(runArgs(writeConfig(folder, tinyConfig({ epochs: 8 })), join(folder, 'runs'), session.runId), trainerEnv(session));
+  const { done } = startTrainer(
+    runArgs(writeConfig(folder, tinyConfig({ epochs: 8 })), join(folder, 'runs'), session.runId),
+    trainerEnv(session),
+  );
   await session.waitFor((message) => message.type === 'epoch/didEnd' && message.epoch === 2);
   server.disconnect(session.runId);
   const result = await done;
@@ -196,7 +181,10 @@ test('a wrong secret is refused; the trainer keeps training and logs to its run 
   const folder = temporaryFolder('token');
   const session = registerRun('tiny-token');
   const before = warnings.length;
-  const { done } = startTrainer(runArgs(writeConfig(folder, tinyConfig()), join(folder, 'runs'), session.runId), trainerEnv(session, 'not-the-secret'));
+  const { done } = startTrainer(
+    runArgs(writeConfig(folder, tinyConfig()), join(folder, 'runs'), session.runId),
+    trainerEnv(session, 'not-the-secret'),
+  );
   const result = await done;
   assert.equal(result.code, 0, result.stderr);
   assert.equal(session.messages.length, 0);
@@ -208,7 +196,10 @@ test('a wrong secret is refused; the trainer keeps training and logs to its run 
 test('a client that sends garbage with a valid secret is closed, and the live run is not disturbed', async () => {
   const folder = temporaryFolder('garbage');
   const session = registerRun('tiny-garbage');
-  const { done } = startTrainer(runArgs(writeConfig(folder, tinyConfig({ epochs: 5 })), join(folder, 'runs'), session.runId), trainerEnv(session));
+  const { done } = startTrainer(
+    runArgs(writeConfig(folder, tinyConfig({ epochs: 5 })), join(folder, 'runs'), session.runId),
+    trainerEnv(session),
+  );
   await session.waitFor((message) => message.type === 'run/didStart');
   const intruder = new WebSocket(server.url, { headers: { [TOKEN_HEADER]: session.token } });
   const closeCode = await new Promise<number>((resolve) => {
@@ -217,7 +208,9 @@ test('a client that sends garbage with a valid secret is closed, and the live ru
   });
   assert.equal(closeCode, CLOSE_BAD_MESSAGE);
   const unauthenticated = new WebSocket(server.url);
-  const status = await new Promise<number | undefined>((resolve) => unauthenticated.on('unexpected-response', (_request, response) => resolve(response.statusCode)));
+  const status = await new Promise<number | undefined>((resolve) =>
+    unauthenticated.on('unexpected-response', (_request, response) => resolve(response.statusCode)),
+  );
   assert.equal(status, 401);
   const result = await done;
   assert.equal(result.code, 0, result.stderr);

@@ -14,6 +14,8 @@ import { decodeTrainerMessage } from '../../../src/protocol/messages';
 import type { TrainerMessage } from '../../../src/protocol/messages';
 import { findPython, pythonEnv } from '../../support/python';
 import { temporaryFolder } from '../../support/trainerProcess';
+import { registerRunSession } from '../../support/runSession';
+import type { RunSession } from '../../support/runSession';
 
 const python = findPython();
 const skip = python === null ? 'no Python 3 interpreter found (set NC_MONITOR_PYTHON)' : false;
@@ -109,50 +111,8 @@ before(async () => {
 });
 after(() => server.dispose());
 
-interface Session {
-  runId: string;
-  token: string;
-  /** Every message the server delivered (validated, each seq once), hello included. */
-  messages: TrainerMessage[];
-  connections: number;
-  /** Called synchronously for every delivered message, before the server acknowledges it. */
-  onMessage?: (message: TrainerMessage) => void;
-  waitFor(predicate: (message: TrainerMessage) => boolean, timeoutMs?: number): Promise<TrainerMessage>;
-}
-
-function registerRun(runId: string): Session {
-  const waiters: ((message: TrainerMessage) => boolean)[] = [];
-  const session: Session = {
-    runId,
-    token: newRunToken(),
-    messages: [],
-    connections: 0,
-    waitFor: (predicate, timeoutMs = 30_000) =>
-      new Promise((resolve, reject) => {
-        const found = session.messages.find(predicate);
-        if (found) return resolve(found);
-        const timer = setTimeout(() => reject(new Error(`timed out; got ${session.messages.map((m) => m.type).join(', ')}`)), timeoutMs);
-        waiters.push((message) => {
-          if (!predicate(message)) return false;
-          clearTimeout(timer);
-          resolve(message);
-          return true;
-        });
-      }),
-  };
-  server.register({
-    runId,
-    token: session.token,
-    receive: (message) => {
-      session.messages.push(message);
-      session.onMessage?.(message);
-      for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]?.(message)) waiters.splice(i, 1);
-    },
-    connectionChanged: (connected) => {
-      if (connected) session.connections++;
-    },
-  });
-  return session;
+function registerRun(runId: string): RunSession {
+  return registerRunSession(server, runId, 30_000);
 }
 
 interface ScenarioResult {
@@ -205,7 +165,7 @@ function runScenario(
   });
 }
 
-const envFor = (session: Session, token = session.token) => ({
+const envFor = (session: RunSession, token = session.token) => ({
   NC_MONITOR_URL: server.url,
   NC_MONITOR_TOKEN: token,
   NC_MONITOR_RUN_ID: session.runId,

@@ -11,7 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RunServer, newRunToken } from '../../../src/extension/server/runServer';
+import { RunServer } from '../../../src/extension/server/runServer';
 import { readRunFolder } from '../../../src/extension/runs/runFolderReader';
 import type { TrainerMessage } from '../../../src/protocol/messages';
 import { PROTOCOL_VERSION } from '../../../src/protocol/messages';
@@ -24,6 +24,8 @@ import { classBalancedOrder } from '../../../src/trainer/methods/sampling';
 import { glorotUniform } from '../../../src/trainer/models/seededInit';
 import { findPython, pythonEnv, torchSkipReason } from '../../support/python';
 import { temporaryFolder, tinyConfig, writeConfig } from '../../support/trainerProcess';
+import { registerRunSession } from '../../support/runSession';
+import type { RunSession } from '../../support/runSession';
 
 const skip = torchSkipReason();
 const warnings: string[] = [];
@@ -52,49 +54,11 @@ function startEngine(args: string[], env: Record<string, string> = {}) {
   return { child, done };
 }
 
-interface Session {
-  runId: string;
-  token: string;
-  messages: TrainerMessage[];
-  clients: string[];
-  waitFor(predicate: (message: TrainerMessage) => boolean, timeoutMs?: number): Promise<TrainerMessage>;
+function registerRun(runId: string): RunSession {
+  return registerRunSession(server, runId, 120_000);
 }
 
-function registerRun(runId: string): Session {
-  const waiters: ((message: TrainerMessage) => boolean)[] = [];
-  const session: Session = {
-    runId,
-    token: newRunToken(),
-    messages: [],
-    clients: [],
-    waitFor: (predicate, timeoutMs = 120_000) =>
-      new Promise((resolve, reject) => {
-        const found = session.messages.find(predicate);
-        if (found) return resolve(found);
-        const timer = setTimeout(() => reject(new Error(`timed out; got ${session.messages.map((m) => m.type).join(', ')}`)), timeoutMs);
-        waiters.push((message) => {
-          if (!predicate(message)) return false;
-          clearTimeout(timer);
-          resolve(message);
-          return true;
-        });
-      }),
-  };
-  server.register({
-    runId,
-    token: session.token,
-    receive: (message) => {
-      session.messages.push(message);
-      for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]?.(message)) waiters.splice(i, 1);
-    },
-    connectionChanged: (connected, client) => {
-      if (connected && client !== undefined) session.clients.push(client);
-    },
-  });
-  return session;
-}
-
-function engineEnv(session: Session): Record<string, string> {
+function engineEnv(session: RunSession): Record<string, string> {
   return { NC_MONITOR_URL: server.url, NC_MONITOR_TOKEN: session.token, NC_MONITOR_RUN_ID: session.runId };
 }
 
