@@ -5,7 +5,7 @@ the message the client returns, so the terminal shows exactly what the extension
 from __future__ import annotations
 
 import sys
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional
 
 from .progress import ProgressPrinter
 
@@ -22,51 +22,18 @@ class Reporter:
     def log(self, level: str, message: str) -> None:
         self._show(self.client.log(level, message))
 
-    def run_did_start(
-        self,
-        *,
-        run_name: str,
-        run_folder: str,
-        config: Mapping[str, Any],
-        backend: Mapping[str, Any],
-        dataset: Mapping[str, Any],
-        total_epochs: int,
-        start_epoch: int = 0,
-        diagnostics: Sequence[str] = (),
-    ) -> None:
-        self._show(
-            self.client.run_did_start(
-                run_name=run_name,
-                run_folder=run_folder,
-                config=config,
-                backend=backend,
-                dataset=dataset,
-                total_epochs=total_epochs,
-                start_epoch=start_epoch,
-                diagnostics=list(diagnostics),
-            )
-        )
+    # The fields and their checks are the client's (MonitorClient); these only show what it returns.
+    def run_did_start(self, **fields: Any) -> None:
+        self._show(self.client.run_did_start(**fields))
 
-    def epoch_did_end(
-        self, *, epoch: int, total_epochs: int, loss: float, train_accuracy: float, learning_rate: float, duration_ms: float, images_per_second: float
-    ) -> None:
-        self._show(
-            self.client.epoch_did_end(
-                epoch=epoch,
-                total_epochs=total_epochs,
-                loss=loss,
-                train_accuracy=train_accuracy,
-                learning_rate=learning_rate,
-                duration_ms=duration_ms,
-                images_per_second=images_per_second,
-            )
-        )
+    def epoch_did_end(self, **fields: Any) -> None:
+        self._show(self.client.epoch_did_end(**fields))
 
-    def metrics_did_update(self, *, epoch: int, reports: Sequence[Mapping[str, Any]], collapse: Mapping[str, Any], evaluation_ms: float) -> None:
-        self._show(self.client.metrics_did_update(epoch=epoch, reports=list(reports), collapse=collapse, evaluation_ms=evaluation_ms))
+    def metrics_did_update(self, **fields: Any) -> None:
+        self._show(self.client.metrics_did_update(**fields))
 
-    def run_did_end(self, *, reason: str, epoch: int, duration_ms: float, error: Optional[str] = None) -> None:
-        self._show(self.client.run_did_end(reason=reason, epoch=epoch, duration_ms=duration_ms, error=error))
+    def run_did_end(self, **fields: Any) -> None:
+        self._show(self.client.run_did_end(**fields))
 
 
 def _print_line(line: str) -> None:
