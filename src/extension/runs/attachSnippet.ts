@@ -1,3 +1,6 @@
+import { delimiter } from 'node:path';
+import { ENV_RUN_ID, ENV_SERVER_URL, ENV_TOKEN } from '../../protocol/messages';
+
 /** What a user's own script needs to report into an attached run. */
 export interface AttachDetails {
   runId: string;
@@ -11,17 +14,17 @@ export interface AttachDetails {
 /** Environment of a terminal from which a script reports with `MonitorClient.from_environment()`. */
 export function attachEnvironment(details: AttachDetails, existingPythonPath = ''): Record<string, string> {
   return {
-    NC_MONITOR_URL: details.serverUrl,
-    NC_MONITOR_TOKEN: details.token,
-    NC_MONITOR_RUN_ID: details.runId,
-    PYTHONPATH: existingPythonPath === '' ? details.pythonPackageRoot : `${details.pythonPackageRoot}:${existingPythonPath}`,
+    [ENV_SERVER_URL]: details.serverUrl,
+    [ENV_TOKEN]: details.token,
+    [ENV_RUN_ID]: details.runId,
+    PYTHONPATH: existingPythonPath === '' ? details.pythonPackageRoot : `${details.pythonPackageRoot}${delimiter}${existingPythonPath}`,
   };
 }
 
 /**
  * The lines to paste at the top of a PyTorch training script. They run as they are (connect, announce the run);
- * the comments show where the per-epoch calls go. Python string literals are written with json (valid Python for
- * these ASCII values), so no path or secret can break out of its quotes.
+ * the comments show where the per-epoch calls go. Python string literals are written as JSON strings (valid Python
+ * string literals), so no path, name or secret can break out of its quotes.
  */
 export function attachSnippet(details: AttachDetails): string {
   const literal = (value: string) => JSON.stringify(value);
