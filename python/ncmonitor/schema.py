@@ -487,11 +487,6 @@ def _labels_config_issues(config: Mapping[str, Any]) -> List[SchemaIssue]:
                 'Remove "method" (or set "name": "cross-entropy", which means binary cross-entropy here), or set labels.mode to "single"',
             )
         )
-    engine = config.get("engine")
-    if engine is not None and engine != "tfjs":
-        issues.append(
-            SchemaIssue("labels.mode", f'multi-label mode runs on the tfjs engine only: set "engine": "tfjs" (the {engine} engine trains single-label runs)')
-        )
     if labels.get("source") == "file":
         if "path" not in labels:
             issues.append(SchemaIssue("labels.path", 'labels.source "file" needs "path": the label file (.csv or .json) with one row per training image'))

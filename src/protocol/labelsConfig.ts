@@ -83,7 +83,6 @@ export interface LabelsCheckInput {
   labels: LabelsConfig;
   method: { name: string };
   evaluation: { splits: readonly string[] };
-  engine?: string;
 }
 
 export interface LabelsConfigIssue {
@@ -100,12 +99,6 @@ export function labelsConfigIssues(config: LabelsCheckInput): LabelsConfigIssue[
     issues.push({
       path: ['method', 'name'],
       message: `method "${config.method.name}" is single-label only: multi-label mode trains one sigmoid per label with binary cross-entropy. Remove "method" (or set "name": "cross-entropy", which means binary cross-entropy here), or set labels.mode to "single"`,
-    });
-  }
-  if (config.engine !== undefined && config.engine !== 'tfjs') {
-    issues.push({
-      path: ['labels', 'mode'],
-      message: `multi-label mode runs on the tfjs engine only: set "engine": "tfjs" (the ${config.engine} engine trains single-label runs)`,
     });
   }
   if (labels.source === 'file') {

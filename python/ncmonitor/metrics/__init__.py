@@ -5,12 +5,14 @@
 - ``FeatureStatistics`` / ``NearestCentrePass`` / ``build_report``: the accumulators and the report builder, for code
   that streams and merges by itself (``merge_``, ``all_reduce_``).
 - ``CollapseTracker``: the minority-collapse flag over evaluations.
+- ``multi_label_report``: the multi-label part of a report (multilabel.py, numpy only).
 Definitions: DOMAIN.md; the rules are ported from src/trainer/metrics/*.ts.
 """
 
 from .config import DEFAULT_METRICS_CONFIG, metrics_config
 from .evaluate import evaluate
 from .geometry import ClassMeanGeometry, class_mean_geometry
+from .multilabel import multi_label_report
 from .nearest_centre import NearestCentrePass
 from .report import build_report, evaluation_report, predictions_of
 from .statistics import DEFAULT_MAX_CLASS_MOMENT_ENTRIES, FeatureStatistics
@@ -29,5 +31,6 @@ __all__ = [
     "evaluation_report",
     "inactive_collapse_flag",
     "metrics_config",
+    "multi_label_report",
     "predictions_of",
 ]

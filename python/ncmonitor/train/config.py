@@ -88,8 +88,6 @@ def engine_issues(config: Mapping[str, Any]) -> List[Tuple[str, str]]:
     dataset = config.get("dataset", {}).get("name")
     if dataset in UNSUPPORTED_DATASETS:
         issues.append(("dataset.name", f'dataset "{dataset}" is not supported by the pytorch engine yet; set "engine": "tfjs" to train on it'))
-    if (config.get("labels") or {}).get("mode", "single") != "single":
-        issues.append(("labels.mode", 'multi-label runs are not supported by the pytorch engine yet; set "engine": "tfjs" to train this config'))
     if method == "crt":
         classifier_epochs = config["method"].get("classifierEpochs", 5)
         if classifier_epochs >= config.get("epochs", 0):

@@ -51,10 +51,12 @@ def train_epoch(
     config: Mapping[str, Any],
     stop: StopSignal,
     check_stop: Callable[[], None] = lambda: None,
+    multi_hot: Optional[torch.Tensor] = None,
 ) -> Optional[EpochResult]:
     """One pass (``epoch`` is 1-based) over ``host_labels`` (the training labels on the CPU, for the order); None when
     a stop arrived mid-epoch. A classifier-only plan runs the body in eval mode without gradient (batch norm frozen),
-    so only W and b change."""
+    so only W and b change. ``multi_hot`` (multi-label runs: N × C float targets on the device) replaces the labels
+    given to the loss, and a sample counts as right when every label is (exact match at σ(z) > 0.5, i.e. z > 0)."""
     started = time.perf_counter()
     random = SeededRandom.derive(config["seed"], "epoch", epoch)
     order = epoch_order(plan, host_labels, model.num_classes, random)
@@ -92,13 +94,17 @@ def train_epoch(
             logits = model.classifier(features)
         else:
             features, logits = model.forward_with_features(x)
-        loss = method.loss(features, logits, labels, epoch, model)
+        targets = labels if multi_hot is None else multi_hot.index_select(0, indices)
+        loss = method.loss(features, logits, targets, epoch, model)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         with torch.no_grad():
             loss_sum += loss.detach().double() * count
-            correct += (logits.argmax(dim=1) == labels).sum()
+            if multi_hot is None:
+                correct += (logits.argmax(dim=1) == labels).sum()
+            else:
+                correct += ((logits > 0) == (targets > 0.5)).all(dim=1).sum()
         seen += count
     duration = time.perf_counter() - started
     return EpochResult(

@@ -11,7 +11,7 @@ import math
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
 
 import torch
 
@@ -22,6 +22,8 @@ from .epoch import train_epoch
 from .evaluation import evaluate_splits
 from .methods import create_method
 from .models import build_model, parameter_count
+from .multilabel import BinaryCrossEntropy, MultiLabelData, load_multi_label_data
+from .multilabel.evaluation import evaluate_multi_label_splits, save_predictions
 from .optim import create_optimizer
 from .reporter import Reporter
 from .resume import ResumePoint, replay_collapse_history
@@ -72,24 +74,42 @@ def train_run(
             reporter.log("info", f"backend {skipped['backend']} skipped: {skipped['reason']}")
         reporter.log("info", f"backend: {choice.detail}")
 
-        splits = load_dataset_splits(
-            config["dataset"],
-            config["imbalance"],
-            config["seed"],
-            config_dir=os.path.dirname(stored["sourceFile"]),
-            on_progress=lambda message: reporter.log("info", message),
-        )
+        config_dir = os.path.dirname(stored["sourceFile"])
+
+        def load_splits(imbalance: Mapping[str, Any]):
+            return load_dataset_splits(
+                config["dataset"],
+                imbalance,
+                config["seed"],
+                config_dir=config_dir,
+                on_progress=lambda message: reporter.log("info", message),
+            )
+
+        # Multi-label runs load the full splits and build (or read) their label matrices; the rest get the config's.
+        multi_label: Optional[MultiLabelData] = None
+        labels_config = config.get("labels") or {}
+        if labels_config.get("mode", "single") == "multi-label":
+            multi_label = load_multi_label_data(
+                labels_config, config["imbalance"], config["seed"], config_dir, lambda: load_splits({"profile": "none", "factor": 1})
+            )
+            splits = multi_label.splits
+        else:
+            splits = load_splits(config["imbalance"])
         train, test = splits.train, splits.test
         class_count = len(train.class_names)
         stats = normalisation_statistics(train) if config["augmentation"]["normalise"] else None
-        method = create_method(
-            config["method"],
-            train_counts=splits.train_counts,
-            total_epochs=config["epochs"],
-            seed=config["seed"],
-            device=device,
-            learning_rate=config["optimizer"]["learningRate"],
-        )
+        if multi_label is not None:
+            # One sigmoid per label with binary cross-entropy (the schema allows no other method there).
+            method = BinaryCrossEntropy()
+        else:
+            method = create_method(
+                config["method"],
+                train_counts=splits.train_counts,
+                total_epochs=config["epochs"],
+                seed=config["seed"],
+                device=device,
+                learning_rate=config["optimizer"]["learningRate"],
+            )
         model = build_model(config["model"], (train.channels, train.height, train.width), class_count, config["seed"], method.feature_output)
         model.to(device)
         # Convolutions and pooling on the CPU run about twice as fast on NHWC tensors (oneDNN) as on NCHW ones.
@@ -112,6 +132,12 @@ def train_run(
             diagnostics.append(
                 f"featureDim {config['model']['featureDim']} < C − 1 = {class_count - 1}: the class means cannot reach a simplex ETF"
             )
+        if multi_label is not None:
+            diagnostics.append(
+                f"multi-label run: {class_count} labels, sigmoid outputs trained with binary cross-entropy; the training counts are label counts; "
+                "train accuracy is the exact-match rate (every label right at σ(z) > 0.5); NC1–NC4 and per-class recall are computed on the "
+                "single-label samples, per-label recall and precision on all"
+            )
         reporter.run_did_start(
             run_name=stored["runName"],
             run_folder=folder.path,
@@ -130,6 +156,15 @@ def train_run(
         if resume is not None:
             reporter.log("info", f"resuming from the checkpoint of epoch {start_epoch} in {folder.path}")
         device_splits = {"train": DeviceImages(train, device, stats, channels_last), "test": DeviceImages(test, device, stats, channels_last)}
+        multi_hot = None
+        label_matrices: Dict[str, Any] = {}
+        label_statistics_cache: Dict[str, Dict[str, Any]] = {}
+        if multi_label is not None:
+            from ..metrics.multilabel import label_statistics
+
+            multi_hot = torch.from_numpy(multi_label.train_labels.values.astype("float32")).to(device)
+            label_matrices = {"train": multi_label.train_labels, "test": multi_label.test_labels}
+            label_statistics_cache["train"] = label_statistics(multi_label.train_labels.values)
 
         epoch = start_epoch
         stopped = False
@@ -137,7 +172,9 @@ def train_run(
             plan = method.plan_epoch(epoch + 1, model)
             if plan.reset_optimizer:
                 optimizer = create_optimizer(model.parameters(), config["optimizer"])
-            result = train_epoch(device_splits["train"], train.labels, model, method, plan, optimizer, epoch + 1, config, stop, check_stop)
+            result = train_epoch(
+                device_splits["train"], train.labels, model, method, plan, optimizer, epoch + 1, config, stop, check_stop, multi_hot
+            )
             if result is None:
                 stopped = True
                 break
@@ -157,16 +194,31 @@ def train_run(
             )
             if epoch % config["evaluation"]["everyEpochs"] == 0 or epoch == config["epochs"]:
                 started = time.perf_counter()
-                reports = evaluate_splits(
-                    model,
-                    method,
-                    device_splits,
-                    config["evaluation"]["splits"],
-                    epoch=epoch,
-                    train_counts=splits.train_counts,
-                    metrics_config=config["metrics"],
-                    device=device,
-                )
+                if multi_label is None:
+                    reports = evaluate_splits(
+                        model,
+                        method,
+                        device_splits,
+                        config["evaluation"]["splits"],
+                        epoch=epoch,
+                        train_counts=splits.train_counts,
+                        metrics_config=config["metrics"],
+                        device=device,
+                    )
+                else:
+                    reports, predictions = evaluate_multi_label_splits(
+                        model,
+                        device_splits,
+                        label_matrices,
+                        config["evaluation"]["splits"],
+                        epoch=epoch,
+                        train_counts=splits.train_counts,
+                        train_statistics=label_statistics_cache["train"],
+                        split_statistics=label_statistics_cache,
+                        metrics_config=config["metrics"],
+                        device=device,
+                    )
+                    save_predictions(folder.path, predictions)
                 collapse = tracker.update(reports)
                 reporter.metrics_did_update(epoch=epoch, reports=reports, collapse=collapse, evaluation_ms=(time.perf_counter() - started) * 1000)
             save_checkpoint(

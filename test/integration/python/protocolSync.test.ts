@@ -171,6 +171,8 @@ const validConfigs: Record<string, unknown> = {
     backend: 'cpu',
   },
   multiLabelFile: { labels: { mode: 'multi-label', source: 'file', path: 'train.csv', testPath: 'test.csv' }, engine: 'tfjs' },
+  multiLabelOnPytorch: { labels: { mode: 'multi-label', correlation: 0.5 }, engine: 'pytorch' },
+  multiLabelOnPytorchCrossEntropy: { labels: { mode: 'multi-label' }, engine: 'pytorch', method: { name: 'cross-entropy' } },
   ...Object.fromEntries(
     METHOD_NAMES.map((name) => [`method ${name}`, { method: name === 'granularity' ? { name, auxiliaryClasses: [8, 9] } : { name } }]),
   ),
@@ -200,7 +202,7 @@ const invalidConfigs: Record<string, unknown> = {
   arrayItem: { model: { hiddenUnits: [64, 0] }, schedule: { milestones: [1.5] } },
   nonFiniteAsNull: { optimizer: { learningRate: null } },
   multiLabelWithFocal: { labels: { mode: 'multi-label' }, method: { name: 'focal' } },
-  multiLabelOnPytorch: { labels: { mode: 'multi-label' }, engine: 'pytorch' },
+  multiLabelOnPytorchWithFocal: { labels: { mode: 'multi-label' }, method: { name: 'focal' }, engine: 'pytorch' },
   multiLabelFileWithoutPaths: { labels: { mode: 'multi-label', source: 'file' } },
   multiLabelWithBound: { labels: { mode: 'multi-label', correlation: 2 }, method: { name: 'focal' }, epochs: 0 },
   multiLabelWithWrongType: { labels: { mode: 'multi-label' }, method: { name: 'focal' }, epochs: 'many' },
