@@ -5,10 +5,12 @@
  *   npm run bench                       # everything (~10–15 min on 2 busy cores), writes docs/benchmarks.{md,json}
  *   npm run bench -- --quick            # a subset (MLP + CNN, a tenth of the metric samples, fewer repeats); prints only
  *   npm run bench -- --parts training,metrics --models mlp --out /tmp/bench
+ *   npm run bench -- --parts engines    # re-measures one part; docs/benchmarks.{md,json} keep the other parts' results
  *
  * Options:
  *   --quick              fewer repeats and smaller inputs; writes files only with --out
- *   --parts a,b          training, metrics, epoch, latency, dashboard (default: all)
+ *   --parts a,b          training, metrics, epoch, latency, dashboard, engines (default: all). Into the default out dir
+ *                        (docs), only the named parts are replaced: the others stay as docs/benchmarks.json has them
  *   --models a,b         mlp, small-cnn, resnet20 (default: all; --quick: mlp, small-cnn)
  *   --no-peers           skip PyTorch and NumPy (they are skipped anyway, with the reason, when missing)
  *   --no-build           use the existing dist/trainer.js instead of running scripts/build.mjs
@@ -16,24 +18,24 @@
  * Peers: Debian's /usr/bin/python3 with python3-torch, python3-numpy and libopenblas0-openmp (NC_BENCH_PYTHON overrides).
  * No test checks these timings: they depend on the machine and its load.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from './children';
 import { benchDashboard } from './dashboardRender';
+import { benchEngines } from './engines';
 import { benchEpochShare } from './epochShare';
 import { ArrivalRecorder, benchReporterLatency } from './latency';
 import { loadAverage, machineInfo } from './machine';
 import { benchMetrics } from './metrics';
-import { judgeTargets, renderMarkdown } from './report';
-import type { BenchResults } from './report';
+import { judgeTargets, machineSummary, mergeResults, PARTS, renderMarkdown } from './report';
+import type { BenchResults, Part, PartRun } from './report';
 import { benchTraining } from './training';
 import { TRAINING_MODELS } from './trainingModels';
 import type { TrainingModel } from './trainingModels';
 
-const PARTS = ['training', 'metrics', 'epoch', 'latency', 'dashboard'] as const;
-type Part = (typeof PARTS)[number];
+const DEFAULT_OUT = join(REPO_ROOT, 'docs');
 
 interface Options {
   quick: boolean;
@@ -42,6 +44,8 @@ interface Options {
   peers: boolean;
   build: boolean;
   out: string | undefined;
+  /** Results already in the out dir to keep for the parts not measured: set when --parts writes into docs/. */
+  mergeInto: string | undefined;
 }
 
 function list<T extends string>(value: string | undefined, allowed: readonly T[], flag: string, fallback: readonly T[]): T[] {
@@ -69,14 +73,44 @@ function parseOptions(argv: string[]): Options {
     },
   });
   const quick = values.quick ?? false;
+  const parts = list(values.parts, PARTS, '--parts', PARTS);
+  const out = values.out ?? (quick ? undefined : DEFAULT_OUT);
+  const partial = PARTS.some((part) => !parts.includes(part));
+  const previous = out === undefined ? undefined : join(resolve(out), 'benchmarks.json');
   return {
     quick,
-    parts: list(values.parts, PARTS, '--parts', PARTS),
+    parts,
     models: list(values.models, TRAINING_MODELS, '--models', quick ? ['mlp', 'small-cnn'] : TRAINING_MODELS),
     peers: !values['no-peers'],
     build: !values['no-build'],
-    out: values.out ?? (quick ? undefined : join(REPO_ROOT, 'docs')),
+    out,
+    mergeInto:
+      partial && out !== undefined && resolve(out) === resolve(DEFAULT_OUT) && previous !== undefined && existsSync(previous)
+        ? previous
+        : undefined,
   };
+}
+
+/** The earlier results a partial run merges into; read before measuring, so that a broken file stops the run at once. */
+function readPreviousResults(file: string): Omit<BenchResults, 'targets'> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(
+      `${file} is not readable JSON (${error instanceof Error ? error.message : String(error)}): a run with --parts keeps the other ` +
+        'parts from it; restore it (git checkout the file) or run every part (drop --parts)',
+    );
+  }
+  const results = parsed as Partial<BenchResults>;
+  if (
+    typeof results.date !== 'string' ||
+    typeof results.command !== 'string' ||
+    results.machine === undefined ||
+    results.load === undefined
+  )
+    throw new Error(`${file} lacks date, command, machine or load: restore it (git checkout the file) or run every part (drop --parts)`);
+  return { ...(results as BenchResults), skipped: results.skipped ?? [] };
 }
 
 function log(line: string): void {
@@ -97,6 +131,8 @@ async function writeFormatted(file: string, text: string): Promise<void> {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  const previous = options.mergeInto === undefined ? undefined : readPreviousResults(options.mergeInto);
+  if (previous !== undefined) log(`--parts ${options.parts.join(',')}: the other parts stay as ${options.mergeInto} has them`);
   const start = loadAverage();
   const load: BenchResults['load'] = { start };
   log(`load average at start: ${start.join(' / ')}`);
@@ -131,6 +167,10 @@ async function main(): Promise<void> {
     load,
     skipped,
   };
+  const run: PartRun = { date: results.date, command: results.command, quick: options.quick, machine: machineSummary(machine) };
+  results.partsMeasured = Object.fromEntries(options.parts.map((part) => [part, run]));
+  // dist/trainer.js is built once, by the first part that runs the real trainer.
+  let buildPending = options.build;
   const recorder = new ArrivalRecorder();
   await recorder.start();
   try {
@@ -145,7 +185,8 @@ async function main(): Promise<void> {
     }
     if (want('epoch')) {
       load.epoch = loadAverage();
-      results.epochShare = await benchEpochShare({ quick: options.quick, scratch, recorder, build: options.build, log });
+      results.epochShare = await benchEpochShare({ quick: options.quick, scratch, recorder, build: buildPending, log });
+      buildPending = false;
       if (!results.epochShare.ok) log(`epoch share: ${results.epochShare.reason}`);
     }
     if (want('latency')) {
@@ -162,13 +203,20 @@ async function main(): Promise<void> {
       results.dashboard = await benchDashboard(options.quick, log);
       if (!results.dashboard.ok) log(`dashboard: ${results.dashboard.reason}`);
     }
+    if (want('engines')) {
+      load.engines = loadAverage();
+      results.engines = await benchEngines({ quick: options.quick, scratch, build: buildPending, torchMissing, log });
+      buildPending = false;
+      if (!results.engines.ok) log(`engines: ${results.engines.reason}`);
+    }
   } finally {
     await recorder.dispose();
     rmSync(scratch, { recursive: true, force: true });
   }
   load.end = loadAverage();
 
-  const complete: BenchResults = { ...results, targets: judgeTargets(results) };
+  const written = previous === undefined ? results : mergeResults(previous, results, options.parts);
+  const complete: BenchResults = { ...written, targets: judgeTargets(written) };
   const markdown = renderMarkdown(complete);
   process.stdout.write(`\n${markdown}`);
   if (options.out !== undefined) {

@@ -1,5 +1,6 @@
 /** The benchmark's results as one JSON object and as the markdown of docs/benchmarks.md, with the targets judged. */
 import type { DashboardResult } from './dashboardRender';
+import type { EngineRun, EnginesResult } from './engines';
 import type { EpochShareResult } from './epochShare';
 import type { ReporterLatency } from './latency';
 import type { MachineInfo } from './machine';
@@ -9,20 +10,113 @@ import type { Measured } from './measure';
 import type { TrainingResult } from './training';
 import { TRAINING_MODEL_SPECS } from './trainingModels';
 
-export interface BenchResults {
+/** The parts of `npm run bench`, in the order they run; `--parts` picks among them. */
+export const PARTS = ['training', 'metrics', 'epoch', 'latency', 'dashboard', 'engines'] as const;
+export type Part = (typeof PARTS)[number];
+
+/** Which field of BenchResults holds each part's results (the load average is recorded under the part's name). */
+export const PART_RESULTS = {
+  training: 'training',
+  metrics: 'metrics',
+  epoch: 'epochShare',
+  latency: 'latency',
+  dashboard: 'dashboard',
+  engines: 'engines',
+} as const satisfies Record<Part, keyof BenchResults>;
+
+/** When and how a part's results in the file were measured: a run with `--parts` keeps the other parts' results. */
+export interface PartRun {
   date: string;
   command: string;
   quick: boolean;
+  /** "CPU model, N cores" of the machine it ran on. */
+  machine: string;
+}
+
+export interface BenchResults {
+  /** The latest run that wrote the file. */
+  date: string;
+  command: string;
+  /** True when any part in the file was measured with --quick. */
+  quick: boolean;
+  /** The machine of the latest run; `partsMeasured` names the machine of each part. */
   machine: MachineInfo;
-  /** 1-, 5- and 15-minute load averages when each part started, and at the end. */
+  /** 1-, 5- and 15-minute load averages when each part started (keyed by part name), and at the start and end of the latest run. */
   load: Record<string, [number, number, number]>;
+  /** The run each part's results come from (absent in files written before parts were merged). */
+  partsMeasured?: Partial<Record<Part, PartRun>>;
   training?: TrainingResult;
   metrics?: MetricsResult;
   epochShare?: Measured<EpochShareResult>;
   latency?: Measured<ReporterLatency>[];
   dashboard?: Measured<DashboardResult>;
+  engines?: Measured<EnginesResult>;
   skipped: string[];
   targets: Target[];
+}
+
+export function machineSummary(machine: MachineInfo): string {
+  return `${machine.cpuModel}, ${machine.cores} cores`;
+}
+
+/** The parts present in a results file, with the run they came from (older files: the file's own date and command). */
+export function partsMeasured(results: Omit<BenchResults, 'targets'>): Partial<Record<Part, PartRun>> {
+  const runs: Partial<Record<Part, PartRun>> = {};
+  for (const part of PARTS) {
+    if (results[PART_RESULTS[part]] === undefined) continue;
+    runs[part] = results.partsMeasured?.[part] ?? {
+      date: results.date,
+      command: results.command,
+      quick: results.quick,
+      machine: machineSummary(results.machine),
+    };
+  }
+  return runs;
+}
+
+/**
+ * The results of a run that measured only `measured`, merged into an earlier results file: the measured parts (and
+ * their load averages) come from `current`, every other part from `previous`. The skipped-peer lines of the earlier
+ * run are kept, marked with its date, since they explain its parts. Targets are judged again on the merged results.
+ */
+export function mergeResults(
+  previous: Omit<BenchResults, 'targets'>,
+  current: Omit<BenchResults, 'targets'>,
+  measured: readonly Part[],
+): Omit<BenchResults, 'targets'> {
+  const merged: Omit<BenchResults, 'targets'> = { ...current, load: {}, skipped: [...current.skipped] };
+  const previousRuns = partsMeasured(previous);
+  const currentRuns = partsMeasured(current);
+  const runs: Partial<Record<Part, PartRun>> = {};
+  let keepsEarlierParts = false;
+  for (const part of PARTS) {
+    const key = PART_RESULTS[part];
+    const fromCurrent = measured.includes(part);
+    const source = fromCurrent ? current : previous;
+    if (source[key] === undefined) {
+      delete merged[key];
+      continue;
+    }
+    // Each field of BenchResults keyed by PART_RESULTS has its own type; copying one field between two values of the
+    // same type is safe.
+    (merged as Record<string, unknown>)[key] = source[key];
+    const run = (fromCurrent ? currentRuns : previousRuns)[part];
+    if (run !== undefined) runs[part] = run;
+    const load = source.load[part];
+    if (load !== undefined) merged.load[part] = load;
+    if (!fromCurrent) keepsEarlierParts = true;
+  }
+  if (current.load.start !== undefined) merged.load = { start: current.load.start, ...merged.load };
+  if (current.load.end !== undefined) merged.load.end = current.load.end;
+  merged.partsMeasured = runs;
+  merged.quick = Object.values(runs).some((run) => run.quick);
+  if (keepsEarlierParts) {
+    for (const line of previous.skipped) {
+      const marked = line.startsWith('(run of ') ? line : `(run of ${previous.date}) ${line}`;
+      if (!merged.skipped.includes(line) && !merged.skipped.includes(marked)) merged.skipped.push(marked);
+    }
+  }
+  return merged;
 }
 
 export type TargetStatus = 'met' | 'missed' | 'not measured';
@@ -152,6 +246,126 @@ function oversubscriptionNote<T>(
   ];
 }
 
+/** Which run measured which part: one line when all come from the latest run, a list when the file merges runs. */
+function partsMeasuredLines(results: BenchResults): string[] {
+  const runs = partsMeasured(results);
+  const groups = new Map<string, { run: PartRun; parts: Part[] }>();
+  for (const part of PARTS) {
+    const run = runs[part];
+    if (run === undefined) continue;
+    const key = `${run.date}\u0000${run.command}`;
+    const group = groups.get(key) ?? { run, parts: [] };
+    group.parts.push(part);
+    groups.set(key, group);
+  }
+  if (groups.size === 0) return [];
+  const describe = ({ run, parts }: { run: PartRun; parts: Part[] }) =>
+    `${parts.join(', ')}: ${run.date} by \`${run.command}\`${run.quick ? ' (--quick)' : ''} on ${run.machine}`;
+  if (groups.size === 1) return [`Parts measured: ${describe([...groups.values()][0]!)}.`, ''];
+  return [
+    'This file merges runs: a run with `--parts` replaces only the parts it measured and keeps the others from the previous file. ' +
+      'Parts measured:',
+    '',
+    ...[...groups.values()].map((group) => `- ${describe(group)}`),
+    '',
+  ];
+}
+
+function enginesSection(engines: Measured<EnginesResult>, load: readonly number[] | undefined): string[] {
+  const lines: string[] = ['## 5. The two engines on one run config: TypeScript trainer (tfjs) and PyTorch engine', ''];
+  if (!engines.ok) return [...lines, failure(engines), ''];
+  const result = engines.value;
+  const value = (side: Measured<EngineRun>, pick: (run: EngineRun) => string) => (side.ok ? pick(side.value) : failure(side));
+  const threads =
+    result.torchThreads === null
+      ? 'thread count not recorded (not run, or not on the CPU)'
+      : `at its default of ${result.torchThreads} thread${result.torchThreads === 1 ? '' : 's'}`;
+  lines.push(
+    `${result.dataset}, long-tailed (exponential, IF 100, n_max 600): ${result.trainImages ?? '?'} training images, ${result.testImages ?? '?'} test images; ` +
+      `d = ${result.featureDim}, cross-entropy, Adam (lr 1e-3, weight decay 5e-4), batch 128, ${result.epochs} epochs, seed 0, evaluation of ` +
+      'train and test after every epoch. The same config through `node dist/trainer.js run` (engine tfjs, backend wasm, 1 thread) and ' +
+      `\`python -m ncmonitor.train\` (engine pytorch, backend cpu, torch ${threads}` +
+      `${result.ompNumThreads === null ? '' : `, OMP_NUM_THREADS=${result.ompNumThreads}`}), one after the other in this run.`,
+    '',
+    ...table(
+      [
+        'Model',
+        'tfjs train img/s',
+        'PyTorch train img/s',
+        'PyTorch / tfjs',
+        'tfjs evaluation',
+        'PyTorch evaluation',
+        'PyTorch / tfjs',
+        'tfjs whole run',
+        'PyTorch whole run',
+        'PyTorch / tfjs',
+      ],
+      result.rows.map((row) => [
+        row.label,
+        value(row.tfjs, (run) => fmt(run.medianImagesPerSecond)),
+        value(row.pytorch, (run) => fmt(run.medianImagesPerSecond)),
+        formatRatio(row.ratios.imagesPerSecond),
+        value(row.tfjs, (run) => formatMs(run.medianEvaluationMs)),
+        value(row.pytorch, (run) => formatMs(run.medianEvaluationMs)),
+        formatRatio(row.ratios.evaluationMs),
+        value(row.tfjs, (run) => formatMs(run.wallMs)),
+        value(row.pytorch, (run) => formatMs(run.wallMs)),
+        formatRatio(row.ratios.wallMs),
+      ]),
+    ),
+    '',
+    'Train img/s: median over epochs 2–n of epoch/didEnd `imagesPerSecond` (epoch 1 is warm-up); evaluation: median over the same ' +
+      'epochs of metrics/didUpdate `evaluationMs` (forward passes over both splits and the metric arithmetic); whole run: process ' +
+      'start to exit, timed by the benchmark (interpreter start, imports, data loading, every epoch and evaluation). Ratios are ' +
+      'PyTorch / tfjs from this run: above 1 for img/s, below 1 for times, means the PyTorch engine is faster. No target is set for them.',
+    '',
+    ...table(
+      ['Model', 'Engine', 'Epoch', 'training', 'train img/s', 'evaluation', 'loss'],
+      result.rows.flatMap((row) =>
+        [row.tfjs, row.pytorch].flatMap((side) =>
+          side.ok
+            ? side.value.epochs.map((epoch) => [
+                row.label,
+                side.value.engine,
+                String(epoch.epoch),
+                formatMs(epoch.trainingMs),
+                fmt(epoch.imagesPerSecond),
+                formatMs(epoch.evaluationMs),
+                fmt(epoch.loss, 4),
+              ])
+            : [],
+        ),
+      ),
+    ),
+    '',
+    `Per epoch, from events.jsonl (training = epoch/didEnd \`durationMs\`). The engines initialise the weights with their own ` +
+      'generators, so losses differ a little; the images and batch order are the same. Backends as logged: ' +
+      `${[
+        ...new Set(
+          result.rows.flatMap((row) =>
+            [row.tfjs, row.pytorch].flatMap((side) =>
+              side.ok ? [`${side.value.engine} "${side.value.backendDetail ?? side.value.backend}"`] : [],
+            ),
+          ),
+        ),
+      ].join(', ')}. Parameters (each engine's count): ${result.rows
+        .map(
+          (row) =>
+            `${row.model} ${[row.tfjs, row.pytorch].map((side) => (side.ok && side.value.parameters !== null ? String(side.value.parameters) : '–')).join(' / ')}`,
+        )
+        .join(', ')}.`,
+    '',
+    `Load average at the start of each run (1 min): ${result.rows
+      .flatMap((row) =>
+        [row.tfjs, row.pytorch].flatMap((side) => (side.ok ? [`${row.model} ${side.value.engine} ${side.value.loadAtStart[0]}`] : [])),
+      )
+      .join(', ')}${load === undefined ? '' : ` (part start: ${load.join(' / ')})`}.`,
+    ...result.notes.map((note) => `Note: ${note}.`),
+    '',
+  );
+  return lines;
+}
+
 export function renderMarkdown(results: BenchResults): string {
   const { machine } = results;
   const lines: string[] = [];
@@ -170,6 +384,7 @@ export function renderMarkdown(results: BenchResults): string {
       'machine; both sides of each ratio ran in the same run, one after the other.',
     '',
   );
+  lines.push(...partsMeasuredLines(results));
   if (results.skipped.length > 0) lines.push(...results.skipped.map((line) => `- Skipped: ${line}`), '');
 
   lines.push('## Targets', '');
@@ -423,5 +638,6 @@ export function renderMarkdown(results: BenchResults): string {
       );
     }
   }
+  if (results.engines) lines.push(...enginesSection(results.engines, results.load.engines));
   return `${lines.join('\n')}\n`;
 }
