@@ -63,7 +63,6 @@ class CollapseTracker:
         self.class_names = list(class_names) if class_names is not None else None
         self._onsets: Dict[int, int] = {}
         self._peak_recall: Dict[int, float] = {}
-        self._fitted_train_recall: Dict[int, float] = {}
         self._flag = inactive_collapse_flag(self.cosine_threshold, self.recall_threshold)
 
     @property
@@ -98,7 +97,7 @@ class CollapseTracker:
         indicators = source["minorityCollapse"]
         recall_per_class = source.get("recallPerClass")
         train_recall_per_class = self.train_recall(reports)
-        self._fitted_train_recall = {}
+        fitted_train_recall: Dict[int, float] = {}  # classes flagged by the fitted-class rule: the message names it
         flagged: List[Dict[str, Any]] = []
         per_class = indicators["tailClassifierCosinePerClass"]
         for index, c in enumerate(indicators["tailClasses"]):
@@ -110,7 +109,7 @@ class CollapseTracker:
             fitted = train_recall is not None and train_recall >= FITTED_TRAIN_RECALL
             by_recall = recall is not None and recall <= self.recall_threshold and (fell or fitted)
             if by_recall and not fell and train_recall is not None:
-                self._fitted_train_recall[c] = train_recall
+                fitted_train_recall[c] = train_recall
             if recall is not None:
                 self._peak_recall[c] = max(self._peak_recall.get(c, 0.0), recall)
             if not by_cosine and not by_recall:
@@ -150,7 +149,7 @@ class CollapseTracker:
             "message": "",
         }
         if flag["active"]:
-            flag["message"] = self._active_message(flag)
+            flag["message"] = self._active_message(flag, fitted_train_recall)
         else:
             flag["message"] = (
                 f"No minority collapse at epoch {epoch}: tail classifier cosine {_format(tail_cosine)} "
@@ -160,7 +159,7 @@ class CollapseTracker:
         self._flag = flag
         return flag
 
-    def _active_message(self, flag: Dict[str, Any]) -> str:
+    def _active_message(self, flag: Dict[str, Any], fitted_train_recall: Mapping[int, float]) -> str:
         listed = []
         for i, c in enumerate(flag["classes"][:LISTED_CLASSES]):
             parts = [f"since epoch {flag['classOnsetEpochs'][i]}"]
@@ -169,8 +168,8 @@ class CollapseTracker:
                 parts.append(f"cos {_format(cosine)}")
             if recall is not None:
                 parts.append(f"recall {_format(recall)}")
-            if c in self._fitted_train_recall:
-                parts.append(f"train recall {_format(self._fitted_train_recall[c])}")
+            if c in fitted_train_recall:
+                parts.append(f"train recall {_format(fitted_train_recall[c])}")
             listed.append(f"{self._class_name(c)} ({', '.join(parts)})")
         count = len(flag["classes"])
         more = f" and {count - LISTED_CLASSES} more" if count > LISTED_CLASSES else ""

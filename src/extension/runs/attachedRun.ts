@@ -37,8 +37,7 @@ export function attachExternalRun(
   writeFileSync(join(folder, RUN_FILES.config), `${JSON.stringify(record, null, 2)}\n`);
   const eventsPath = join(folder, RUN_FILES.events);
 
-  const run = new Run(runId, runName, folder, undefined);
-  run.attached = true;
+  const run = new Run(runId, runName, folder, undefined, true);
   const token = newRunToken();
   const endpoint: RunEndpoint = {
     runId,

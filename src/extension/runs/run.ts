@@ -20,8 +20,6 @@ export class Run implements vscode.Disposable {
   errorTail: string[] = [];
   client: string | undefined;
   connected = false;
-  /** Fed by a user's own script through "Attach External Run", not by a trainer process the extension started. */
-  attached = false;
   /** Highest `seq` applied: messages are applied once, whether they come from the socket or from events.jsonl. */
   lastSeq = 0;
   readonly createdAt = Date.now();
@@ -36,6 +34,8 @@ export class Run implements vscode.Disposable {
     public name: string,
     readonly folder: string,
     readonly configFile: string | undefined,
+    /** Fed by a user's own script through "Attach External Run", not by a trainer process the extension started. */
+    readonly attached = false,
   ) {}
 
   get isLive(): boolean {

@@ -69,8 +69,8 @@ export class RunStore implements vscode.Disposable {
         entry.stored.runName,
         entry.folder,
         entry.stored.sourceFile === '' ? undefined : entry.stored.sourceFile,
+        isAttachedRun(entry.stored),
       );
-      run.attached = isAttachedRun(entry.stored);
       for (const message of entry.messages) run.apply(message);
       if (entry.skippedLines > 0) log.warn(`run ${run.id}: skipped ${entry.skippedLines} unreadable line(s) in events.jsonl`);
       const resources: vscode.Disposable[] = [];
@@ -79,7 +79,7 @@ export class RunStore implements vscode.Disposable {
           run.setStatus('running');
           resources.push(followEvents(run, entry.pid, log));
           log.info(`run ${run.id}: re-attached to trainer process ${entry.pid}`);
-        } else if (isAttachedRun(entry.stored)) {
+        } else if (run.attached) {
           run.errorTail = [
             'The attached script was reporting when the window closed; what it reported until then is kept. Use "Attach External Run" again for a new connection.',
           ];

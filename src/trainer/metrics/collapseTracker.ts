@@ -52,8 +52,6 @@ export class CollapseTracker {
   private readonly onsets = new Map<number, number>();
   /** Best recall each class has reached so far: the recall rule needs a fall from above the threshold. */
   private readonly peakRecall = new Map<number, number>();
-  /** Train recall of the classes flagged by the fitted-class rule at the latest evaluation, for the message. */
-  private fittedTrainRecall = new Map<number, number>();
   private current: CollapseFlag;
 
   constructor(
@@ -71,7 +69,8 @@ export class CollapseTracker {
     const { epoch, minorityCollapse: indicators } = evaluation;
     const { collapseCosine, collapseRecall } = this.thresholds;
     const flagged: { c: number; reason: CollapseReason; cosine: number | null; recall: number | null }[] = [];
-    this.fittedTrainRecall = new Map();
+    // Train recall of the classes flagged by the fitted-class rule: the message names it.
+    const fittedTrainRecall = new Map<number, number>();
     indicators.tailClasses.forEach((c, index) => {
       const cosine = indicators.tailClassifierCosinePerClass[index] ?? null;
       const recall = evaluation.recallPerClass?.[c] ?? null;
@@ -80,7 +79,7 @@ export class CollapseTracker {
       const fell = (this.peakRecall.get(c) ?? 0) > collapseRecall;
       const fitted = trainRecall !== null && trainRecall >= FITTED_TRAIN_RECALL;
       const byRecall = recall !== null && recall <= collapseRecall && (fell || fitted);
-      if (byRecall && !fell && trainRecall !== null) this.fittedTrainRecall.set(c, trainRecall);
+      if (byRecall && !fell && trainRecall !== null) fittedTrainRecall.set(c, trainRecall);
       if (recall !== null) this.peakRecall.set(c, Math.max(this.peakRecall.get(c) ?? 0, recall));
       if (!byCosine && !byRecall) return;
       flagged.push({ c, reason: byCosine && byRecall ? 'cosine+recall' : byCosine ? 'cosine' : 'recall', cosine, recall });
@@ -111,7 +110,7 @@ export class CollapseTracker {
       message: '',
     };
     flag.message = flag.active
-      ? this.activeMessage(flag)
+      ? this.activeMessage(flag, fittedTrainRecall)
       : `No minority collapse at epoch ${epoch}: tail classifier cosine ${format(tailClassifierCosine)} ` +
         `(ETF ${format(indicators.etfCosine)}, threshold ${format(collapseCosine)})` +
         (tailRecalls.length > 0 ? `, lowest tail recall ${format(Math.min(...tailRecalls))} (threshold ${format(collapseRecall)})` : '');
@@ -119,14 +118,14 @@ export class CollapseTracker {
     return flag;
   }
 
-  private activeMessage(flag: CollapseFlag): string {
+  private activeMessage(flag: CollapseFlag, fittedTrainRecall: ReadonlyMap<number, number>): string {
     const listed = flag.classes.slice(0, LISTED_CLASSES).map((c, i) => {
       const parts = [`since epoch ${flag.classOnsetEpochs[i]}`];
       const cosine = flag.classCosines[i];
       const recall = flag.recalls[i];
       if (cosine !== null && cosine !== undefined) parts.push(`cos ${format(cosine)}`);
       if (recall !== null && recall !== undefined) parts.push(`recall ${format(recall)}`);
-      const trainRecall = this.fittedTrainRecall.get(c);
+      const trainRecall = fittedTrainRecall.get(c);
       if (trainRecall !== undefined) parts.push(`train recall ${format(trainRecall)}`);
       return `${this.className(c)} (${parts.join(', ')})`;
     });
